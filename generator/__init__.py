@@ -1,0 +1,1 @@
+"""schemagen: one YAML schema in, JMAP server, client models, CLI and reference docs out."""

@@ -1,0 +1,77 @@
+"""Semantic checks on the resolved IR: ranges, constraints that fit their type, generated names.
+
+A field may waive a check with `suppress: {code: reason}`; the reason is printed on every run so a
+reviewer sees it, and a suppression that no longer matches anything is itself an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .diagnostics import Diagnostic
+from .ir import Field, Registry, Schema
+
+NUMBER_ONLY = ("min", "max")
+COLLECTIONS = ("set", "objectList", "map")
+
+
+def _field_checks(field: Field) -> Iterator[Diagnostic]:
+    kind = field.type.kind
+    for key in NUMBER_ONLY:
+        if getattr(field, key) is not None and kind != "number":
+            yield Diagnostic(field.pos_of(key), f"'{key}' applies to numbers, but '{field.name}' is {kind}")
+    if field.min_items is not None and kind not in COLLECTIONS:
+        yield Diagnostic(field.pos_of("minItems"), f"'minItems' applies to sets, lists and maps, but '{field.name}' is {kind}")
+    if field.max_length is not None and kind != "string":
+        yield Diagnostic(field.pos_of("maxLength"), f"'maxLength' applies to strings, but '{field.name}' is {kind}")
+    if field.min is not None and field.max is not None and field.min > field.max:
+        yield Diagnostic(field.pos_of("max"), f"'{field.name}' has min {field.min} above max {field.max}", "min-above-max")
+    value = field.default
+    if not field.has_default or value is None:
+        return
+    if kind == "number" and isinstance(value, int | float):
+        if field.min is not None and value < field.min:
+            yield Diagnostic(field.pos_of("default"), f"default {value} of '{field.name}' is below its min {field.min}", "default-below-min")
+        if field.max is not None and value > field.max:
+            yield Diagnostic(field.pos_of("default"), f"default {value} of '{field.name}' is above its max {field.max}", "default-above-max")
+    if field.min_items is not None and isinstance(value, list | dict) and len(value) < field.min_items:
+        yield Diagnostic(field.pos_of("default"), f"default of '{field.name}' has {len(value)} item(s), fewer than minItems {field.min_items}", "default-below-min-items")
+    if field.max_length is not None and isinstance(value, str) and len(value) > field.max_length:
+        yield Diagnostic(field.pos_of("default"), f"default of '{field.name}' is {len(value)} characters, over maxLength {field.max_length}", "default-over-max-length")
+
+
+def _schema_checks(schema: Schema) -> Iterator[Diagnostic]:
+    seen: dict[str, Field] = {}
+    for field in schema.fields:
+        other = seen.get(field.py_name)
+        if other is not None:
+            yield Diagnostic(
+                field.pos,
+                f"'{field.name}' becomes the Python attribute '{field.py_name}', which '{other.name}' already is "
+                f"(keywords and builtins get a trailing underscore)",
+            )
+        seen[field.py_name] = field
+
+
+def check(registry: Registry) -> tuple[list[Diagnostic], list[str]]:
+    """Returns (errors, notes): notes list each suppression in force, with its reason."""
+    errors: list[Diagnostic] = []
+    notes: list[str] = []
+    for schema in registry.schemas.values():
+        errors.extend(_schema_checks(schema))
+        for field in schema.fields:
+            waived = dict(field.suppressed)
+            fired = set()
+            for diagnostic in _field_checks(field):
+                if diagnostic.code in waived:
+                    fired.add(diagnostic.code)
+                    notes.append(f"{diagnostic} [suppressed {diagnostic.code}: {waived[diagnostic.code]}]")
+                else:
+                    errors.append(diagnostic)
+            for code in sorted(set(waived) - fired):
+                errors.append(Diagnostic(field.pos_of("suppress"), f"suppression of '{code}' on '{field.name}' matches nothing; remove it"))
+    for obj in registry.objects:
+        variant = obj.examples.create_variant
+        if variant and obj.schema and variant not in {v.name for v in obj.schema.variants}:
+            errors.append(Diagnostic(obj.pos, f"examples.createVariant '{variant}' is not a variant of {obj.name}"))
+    return errors, notes

@@ -1,0 +1,183 @@
+"""The intermediate representation: frozen, fully resolved, deterministically ordered.
+
+Everything downstream (docs, models, server, CLI) reads only these classes. Declaration order is
+kept where it means something (fields, variants, enum values); everything else is sorted by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .diagnostics import Pos
+
+TypeKind = Literal[
+    "string", "number", "boolean", "enum", "object", "objectList", "objectId", "set", "map",
+    "utcDateTime", "blobId",
+]
+UpdateMode = Literal["mutable", "immutable", "serverSet"]
+ObjectKind = Literal["object", "singleton", "view"]
+
+NO_POS = Pos("<builtin>", 0, 0)
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A resolved field type. `target` names the enum, type or object; `item`/`key` are the
+    member type of a set or the value/key types of a map."""
+
+    kind: TypeKind
+    format: str | None = None
+    target: str | None = None
+    item: TypeRef | None = None
+    key: TypeRef | None = None
+    nullable: bool = False
+
+    @property
+    def is_collection(self) -> bool:
+        return self.kind in ("set", "objectList", "map")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    description: str
+    type: TypeRef
+    update: UpdateMode = "mutable"
+    has_default: bool = False
+    default: Any = None  # in wire form: durations in ms, sizes in bytes, sets and lists as JSON arrays
+    default_source: Any = None  # as the author wrote it, e.g. "0ms"
+    min: int | float | None = None
+    max: int | float | None = None
+    min_items: int | None = None
+    max_length: int | None = None
+    enterprise: bool = False
+    unique: bool = False
+    filterable: bool = False
+    sortable: bool = False
+    validators: tuple[str, ...] = ()
+    example: Any = None
+    suppressed: tuple[tuple[str, str], ...] = ()  # (check code, reason)
+    py_name: str = ""  # attribute name in generated Python: keywords and builtins get a trailing "_"
+    pos: Pos = field(default=NO_POS, compare=False)
+    key_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
+
+    def pos_of(self, key: str) -> Pos:
+        """Where the field's `key` (e.g. "default", "min") is written, else the field itself."""
+        return next((p for k, p in self.key_pos if k == key), self.pos)
+
+    @property
+    def required(self) -> bool:
+        """Must be given on create: mutable, not nullable, no default, and a kind with no natural empty value."""
+        return (
+            self.update == "mutable"
+            and not self.type.nullable
+            and not self.has_default
+            and self.type.kind not in ("boolean", "number", "set", "objectList", "map")
+        )
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    label: str
+    type: str | None = None  # name of the single schema holding this variant's fields
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A set of fields, or a tagged union of variants (the `@type` property selects one)."""
+
+    name: str
+    jmap_name: str
+    description: str
+    fields: tuple[Field, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    pos: Pos = field(default=NO_POS, compare=False)
+
+    @property
+    def is_union(self) -> bool:
+        return bool(self.variants)
+
+
+@dataclass(frozen=True)
+class Examples:
+    id: str = "id1"
+    create: dict[str, Any] | None = None
+    create_variant: str | None = None
+    update: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Object:
+    name: str
+    jmap_name: str
+    kind: ObjectKind
+    description: str
+    permission_prefix: str
+    schema: Schema | None  # None for views
+    enterprise: bool = False
+    webui: tuple[str, ...] = ()
+    view_of: str | None = None
+    examples: Examples = Examples()
+    pos: Pos = field(default=NO_POS, compare=False)
+
+    @property
+    def is_singleton(self) -> bool:
+        return self.kind == "singleton"
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return {"object": ("get", "set", "query"), "singleton": ("get", "set"), "view": ()}[self.kind]
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        verbs = {"object": ("Get", "Create", "Update", "Destroy", "Query"), "singleton": ("Get", "Update")}
+        return tuple(self.permission_prefix + v for v in verbs.get(self.kind, ()))
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    description: str
+    values: tuple[EnumValue, ...]
+    docs_page: str | None = None
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    version: str
+    namespace: str
+    capability: str
+    api_path: str
+    example_url: str
+    cli: str
+    package: str
+    distribution: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    project: Project
+    objects: tuple[Object, ...]  # sorted by name
+    schemas: dict[str, Schema]  # every schema, objects' own included, keyed by name, sorted
+    enums: dict[str, Enum]  # sorted by name
+    sources: tuple[str, ...] = ()  # schema files read, sorted, for generated headers
+
+    def object(self, name: str) -> Object:
+        return next(o for o in self.objects if o.name == name)
+
+    @property
+    def managed(self) -> tuple[Object, ...]:
+        """Objects with JMAP methods (not views)."""
+        return tuple(o for o in self.objects if o.kind != "view")

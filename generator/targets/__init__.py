@@ -1,0 +1,1 @@
+"""Output targets: each turns the IR into a model its templates print."""

@@ -1,0 +1,42 @@
+"""Escaping for text that is data (descriptions, labels): it must come out inert in every output."""
+
+from __future__ import annotations
+
+import json
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_PLAIN_YAML = re.compile(r"[A-Za-z0-9(][^\n:#'\"{}\[\]&*!|>%@`]*\Z")
+
+
+def md_text(text: str) -> str:
+    """Markdown/MDX-inert text: HTML is entity-escaped, Markdown and MDX punctuation backslashed."""
+    out = []
+    for ch in text.strip():
+        if ch in _HTML:
+            out.append(_HTML[ch])
+        elif _MD_SPECIAL.match(ch):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def md_code(text: str) -> str:
+    """An inline code span that holds any text, backticks included (CommonMark: longer fences)."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_table_code(text: str) -> str:
+    return md_code(text).replace("|", "\\|")
+
+
+def yaml_scalar(text: str) -> str:
+    """Front-matter values: plain when that is unambiguous, else a JSON string (valid YAML)."""
+    if _PLAIN_YAML.match(text) and text == text.strip() and text.lower() not in {"null", "true", "false", "~"}:
+        return text
+    return json.dumps(text, ensure_ascii=False)

@@ -7,11 +7,10 @@ checks that need the resolved IR live in `checks.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from types import MappingProxyType
 from typing import Any
-
-import dataclasses
 
 from .defaults import DefaultNormalizer
 from .diagnostics import Diagnostic, Pos
@@ -78,7 +77,7 @@ class Builder:
             namespace=data.get("namespace", ""),
             capability=data["capability"],
             api_path=data["apiPath"],
-            example_url=data.get("exampleUrl", "https://mail.example.com") ,
+            example_url=data.get("exampleUrl", "https://mail.example.com"),
             cli=data["cli"],
             package=data["package"],
             distribution=data.get("distribution", data["package"].replace("_", "-")),
@@ -122,7 +121,11 @@ class Builder:
             return TypeRef("map", key=key, item=value, nullable=nullable) if key and value else None
         definition = self.defs.get(head)
         if definition is None:
-            hint = " (built-in scalars are lower-case, e.g. 'string')" if head.lower() in {s.lower() for s in SCALARS} else ""
+            hint = (
+                " (built-in scalars are lower-case, e.g. 'string')"
+                if head.lower() in {s.lower() for s in SCALARS}
+                else ""
+            )
             self.error(pos, f"unknown type '{head}'{hint}")
             return None
         if definition.section == "enums":
@@ -193,10 +196,15 @@ class Builder:
         data = definition.data
         has_fields, has_variants = "fields" in data, "variants" in data
         if has_fields and has_variants:
-            self.error(definition.pos(), f"'{definition.name}' has both 'fields' and 'variants'; a union's fields belong to its variants' types")
+            self.error(
+                definition.pos(),
+                f"'{definition.name}' has both 'fields' and 'variants'; a union's fields belong to its variants' types",
+            )
             return None
         if not has_fields and not has_variants:
-            self.error(definition.pos(), f"'{definition.name}' needs 'fields' (a single schema) or 'variants' (a tagged union)")
+            self.error(
+                definition.pos(), f"'{definition.name}' needs 'fields' (a single schema) or 'variants' (a tagged union)"
+            )
             return None
         fields: list[Field] = []
         variants: list[Variant] = []
@@ -234,7 +242,10 @@ class Builder:
                 self.error(owner.pos("variants", name, "type"), f"variant '{name}' refers to unknown type '{target}'")
                 return None
             if definition.section != "types" or "fields" not in definition.data:
-                self.error(owner.pos("variants", name, "type"), f"variant '{name}' must refer to a type with 'fields', and '{target}' is not one")
+                self.error(
+                    owner.pos("variants", name, "type"),
+                    f"variant '{name}' must refer to a type with 'fields', and '{target}' is not one",
+                )
                 return None
         return Variant(name=name, label=body["label"], type=target, pos=pos)
 
@@ -250,14 +261,28 @@ class Builder:
         if kind == "view":
             target = data.get("of")
             if target is None or self.defs.get(target) is None or self.defs[target].section != "objects":
-                self.error(definition.pos("of") if target else definition.pos(), f"view '{definition.name}' needs 'of: <Object>' naming an object")
+                self.error(
+                    definition.pos("of") if target else definition.pos(),
+                    f"view '{definition.name}' needs 'of: <Object>' naming an object",
+                )
             for extra in ("fields", "variants", "permissionPrefix"):
                 if extra in data:
                     self.error(definition.pos(extra), f"a view has no '{extra}': it shows the object it is 'of'")
-            return Object(definition.name, jmap_name, "view", data["description"], "", None,
-                          webui=tuple(data.get("webui", ())), view_of=target, pos=definition.pos())
+            return Object(
+                definition.name,
+                jmap_name,
+                "view",
+                data["description"],
+                "",
+                None,
+                webui=tuple(data.get("webui", ())),
+                view_of=target,
+                pos=definition.pos(),
+            )
         if "permissionPrefix" not in data:
-            self.error(definition.pos(), f"{kind} '{definition.name}' needs a 'permissionPrefix' (e.g. sys{definition.name})")
+            self.error(
+                definition.pos(), f"{kind} '{definition.name}' needs a 'permissionPrefix' (e.g. sys{definition.name})"
+            )
         schema = self.schema(definition)
         raw = data.get("examples") or {}
         examples = Examples(
@@ -281,10 +306,17 @@ class Builder:
 
     def enum(self, definition: _Def) -> Enum:
         if not DEF_NAME.match(definition.name):
-            self.error(definition.pos(), f"invalid enum name '{definition.name}': use UpperCamelCase letters and digits")
+            self.error(
+                definition.pos(), f"invalid enum name '{definition.name}': use UpperCamelCase letters and digits"
+            )
         values = tuple(EnumValue(name, label) for name, label in definition.data["values"].items())
-        return Enum(definition.name, definition.data.get("description", ""), values,
-                    docs_page=definition.data.get("docsPage"), pos=definition.pos())
+        return Enum(
+            definition.name,
+            definition.data.get("description", ""),
+            values,
+            docs_page=definition.data.get("docsPage"),
+            pos=definition.pos(),
+        )
 
     # -- whole registry -------------------------------------------------------------------------
 

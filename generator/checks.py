@@ -21,23 +21,43 @@ def _field_checks(field: Field) -> Iterator[Diagnostic]:
         if getattr(field, key) is not None and kind != "number":
             yield Diagnostic(field.pos_of(key), f"'{key}' applies to numbers, but '{field.name}' is {kind}")
     if field.min_items is not None and kind not in COLLECTIONS:
-        yield Diagnostic(field.pos_of("minItems"), f"'minItems' applies to sets, lists and maps, but '{field.name}' is {kind}")
+        yield Diagnostic(
+            field.pos_of("minItems"), f"'minItems' applies to sets, lists and maps, but '{field.name}' is {kind}"
+        )
     if field.max_length is not None and kind != "string":
         yield Diagnostic(field.pos_of("maxLength"), f"'maxLength' applies to strings, but '{field.name}' is {kind}")
     if field.min is not None and field.max is not None and field.min > field.max:
-        yield Diagnostic(field.pos_of("max"), f"'{field.name}' has min {field.min} above max {field.max}", "min-above-max")
+        yield Diagnostic(
+            field.pos_of("max"), f"'{field.name}' has min {field.min} above max {field.max}", "min-above-max"
+        )
     value = field.default
     if not field.has_default or value is None:
         return
     if kind == "number" and isinstance(value, int | float):
         if field.min is not None and value < field.min:
-            yield Diagnostic(field.pos_of("default"), f"default {value} of '{field.name}' is below its min {field.min}", "default-below-min")
+            yield Diagnostic(
+                field.pos_of("default"),
+                f"default {value} of '{field.name}' is below its min {field.min}",
+                "default-below-min",
+            )
         if field.max is not None and value > field.max:
-            yield Diagnostic(field.pos_of("default"), f"default {value} of '{field.name}' is above its max {field.max}", "default-above-max")
+            yield Diagnostic(
+                field.pos_of("default"),
+                f"default {value} of '{field.name}' is above its max {field.max}",
+                "default-above-max",
+            )
     if field.min_items is not None and isinstance(value, list | dict) and len(value) < field.min_items:
-        yield Diagnostic(field.pos_of("default"), f"default of '{field.name}' has {len(value)} item(s), fewer than minItems {field.min_items}", "default-below-min-items")
+        yield Diagnostic(
+            field.pos_of("default"),
+            f"default of '{field.name}' has {len(value)} item(s), fewer than minItems {field.min_items}",
+            "default-below-min-items",
+        )
     if field.max_length is not None and isinstance(value, str) and len(value) > field.max_length:
-        yield Diagnostic(field.pos_of("default"), f"default of '{field.name}' is {len(value)} characters, over maxLength {field.max_length}", "default-over-max-length")
+        yield Diagnostic(
+            field.pos_of("default"),
+            f"default of '{field.name}' is {len(value)} characters, over maxLength {field.max_length}",
+            "default-over-max-length",
+        )
 
 
 def _schema_checks(schema: Schema) -> Iterator[Diagnostic]:
@@ -69,7 +89,12 @@ def check(registry: Registry) -> tuple[list[Diagnostic], list[str]]:
                 else:
                     errors.append(diagnostic)
             for code in sorted(set(waived) - fired):
-                errors.append(Diagnostic(field.pos_of("suppress"), f"suppression of '{code}' on '{field.name}' matches nothing; remove it"))
+                errors.append(
+                    Diagnostic(
+                        field.pos_of("suppress"),
+                        f"suppression of '{code}' on '{field.name}' matches nothing; remove it",
+                    )
+                )
     for obj in registry.objects:
         variant = obj.examples.create_variant
         if variant and obj.schema and variant not in {v.name for v in obj.schema.variants}:

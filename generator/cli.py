@@ -21,7 +21,9 @@ def _load(schema_dir: Path) -> Registry | None:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
         count = len(exc.diagnostics)
-        print(f"error: {count} problem{'s' if count != 1 else ''} in {schema_dir}; nothing was written", file=sys.stderr)
+        print(
+            f"error: {count} problem{'s' if count != 1 else ''} in {schema_dir}; nothing was written", file=sys.stderr
+        )
         return None
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -34,7 +36,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return 1
     files = render_tree(registry)
     written, removed = write(files, args.out)
-    print(f"{len(files)} files in {args.out}: {len(written)} written, {len(removed)} removed, {len(files) - len(written)} unchanged")
+    print(
+        f"{len(files)} files in {args.out}: {len(written)} written, {len(removed)} removed, {len(files) - len(written)} unchanged"
+    )
     return 0
 
 
@@ -49,7 +53,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     sys.stdout.write(drift.diff)
     for label, paths in (("stale", drift.changed), ("missing", drift.missing), ("orphan", drift.orphans)):
         for path in paths:
-            note = " (edited by hand: its content no longer matches its header hash)" if path in drift.hand_edited else ""
+            note = (
+                " (edited by hand: its content no longer matches its header hash)" if path in drift.hand_edited else ""
+            )
             print(f"{label}: {args.out / path}{note}", file=sys.stderr)
     print("error: generated files are out of date; run `make generate` and commit the result", file=sys.stderr)
     return 1

@@ -20,9 +20,14 @@ UTC_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 class DefaultNormalizer:
@@ -89,7 +94,9 @@ class DefaultNormalizer:
                 problems.append(f"expected a mapping{at}, got {_json_type(value)}")
                 return None
             return {
-                str(self._value(k, ref.key, where, problems)): self._value(v, ref.item, f"{where}/{k}".lstrip("/"), problems)  # type: ignore[arg-type]
+                str(self._value(k, ref.key, where, problems)): self._value(
+                    v, ref.item, f"{where}/{k}".lstrip("/"), problems
+                )  # type: ignore[arg-type]
                 for k, v in value.items()
             }
         return self._object(value, ref, where, problems)

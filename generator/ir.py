@@ -12,8 +12,17 @@ from typing import Any, Literal
 from .diagnostics import Pos
 
 TypeKind = Literal[
-    "string", "number", "boolean", "enum", "object", "objectList", "objectId", "set", "map",
-    "utcDateTime", "blobId",
+    "string",
+    "number",
+    "boolean",
+    "enum",
+    "object",
+    "objectList",
+    "objectId",
+    "set",
+    "map",
+    "utcDateTime",
+    "blobId",
 ]
 UpdateMode = Literal["mutable", "immutable", "serverSet"]
 ObjectKind = Literal["object", "singleton", "view"]

@@ -42,8 +42,13 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     value = node.value
     if node.style is not None:  # quoted or block scalars are always strings
         return value
-    if node.tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
+    if node.tag not in (
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    ):
         return value
     if value in _NULL:
         return None
@@ -77,7 +82,9 @@ class _Builder:
                 if key in out:
                     first = self.positions[(*path, key)]
                     self.errors.append(
-                        Diagnostic(self.at(key_node.start_mark), f"duplicate key '{key}' (first defined at line {first.line})")
+                        Diagnostic(
+                            self.at(key_node.start_mark), f"duplicate key '{key}' (first defined at line {first.line})"
+                        )
                     )
                     continue
                 self.positions[(*path, key)] = self.at(key_node.start_mark)

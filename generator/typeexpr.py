@@ -10,8 +10,17 @@ import re
 from dataclasses import dataclass
 
 STRING_FORMATS = (
-    "string", "text", "html", "uri", "emailAddress", "secret", "secretText",
-    "ipAddress", "ipNetwork", "socketAddress", "color",
+    "string",
+    "text",
+    "html",
+    "uri",
+    "emailAddress",
+    "secret",
+    "secretText",
+    "ipAddress",
+    "ipNetwork",
+    "socketAddress",
+    "color",
 )
 NUMBER_FORMATS = ("unsignedInteger", "integer", "float", "size", "duration")
 OTHER_SCALARS = ("boolean", "utcDateTime", "blobId")

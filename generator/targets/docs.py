@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
 from ..ir import Enum, Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
 from ..render import render
@@ -18,11 +19,25 @@ from .examples import ExampleSet, examples_for
 from .text import md_code, md_table_code, md_text, yaml_scalar
 
 SCALAR_DISPLAY = {
-    "string": "String", "text": "Text", "html": "Html", "uri": "Uri", "emailAddress": "EmailAddress",
-    "secret": "String", "secretText": "Text", "ipAddress": "IpAddr", "ipNetwork": "IpMask",
-    "socketAddress": "SocketAddr", "color": "Color", "unsignedInteger": "UnsignedInt", "integer": "Integer",
-    "float": "Float", "size": "Size", "duration": "Duration", "boolean": "Boolean",
-    "utcDateTime": "UTCDateTime", "blobId": "BlobId",
+    "string": "String",
+    "text": "Text",
+    "html": "Html",
+    "uri": "Uri",
+    "emailAddress": "EmailAddress",
+    "secret": "String",
+    "secretText": "Text",
+    "ipAddress": "IpAddr",
+    "ipNetwork": "IpMask",
+    "socketAddress": "SocketAddr",
+    "color": "Color",
+    "unsignedInteger": "UnsignedInt",
+    "integer": "Integer",
+    "float": "Float",
+    "size": "Size",
+    "duration": "Duration",
+    "boolean": "Boolean",
+    "utcDateTime": "UTCDateTime",
+    "blobId": "BlobId",
 }
 SECRET_FORMATS = ("secret", "secretText")
 MAX_HEADING = 5
@@ -232,7 +247,8 @@ class PageBuilder:
         index = len(self.nested)
         self.nested.append(NestedDoc("", "", "", "", (), ()))  # placeholder keeps preorder
         variants = tuple(
-            NestedVariantDoc(v.name, md_text(v.label), v.type, anchor(v.type) if v.type else None) for v in schema.variants
+            NestedVariantDoc(v.name, md_text(v.label), v.type, anchor(v.type) if v.type else None)
+            for v in schema.variants
         )
         fields = tuple(self.field_doc(f) for f in schema.fields)
         self.nested[index] = NestedDoc(

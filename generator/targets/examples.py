@@ -140,10 +140,7 @@ def _cli(registry: Registry, title: str, argv: list[str], fields: dict[str, Any]
         args += ["--field", f"{key}={_cli_value(value)}"]
     head = " ".join(shlex.quote(a) for a in [registry.project.cli, *argv])
     pairs = [f"--field {shlex.quote(f'{k}={_cli_value(v)}')}" for k, v in fields.items()]
-    if len(pairs) > 1:
-        command = " \\\n  ".join([head, *pairs])
-    else:
-        command = " ".join([head, *pairs])
+    command = " \\\n  ".join([head, *pairs]) if len(pairs) > 1 else " ".join([head, *pairs])
     return CliExample(title, command, tuple(args))
 
 

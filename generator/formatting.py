@@ -1,18 +1,39 @@
-"""Formatting stage: Python outputs go through black (pinned), so generated code is black-clean."""
+"""Formatting stage: generated Python goes through ruff's formatter, black-compatible and pinned.
+
+black itself needs ~25 s for one 850 KB module on this class of machine and ruff ~0.05 s, so ruff
+formats and black verifies (tests run `black --check` on the output). All files are formatted in
+one ruff process: one start-up, however many files.
+"""
 
 from __future__ import annotations
 
-import black
+import subprocess
+import tempfile
+from pathlib import Path
 
-_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+from ruff.__main__ import find_ruff_bin
 
-
-def format_python(source: str, path: str) -> str:
-    try:
-        return black.format_str(source, mode=_MODE)
-    except black.InvalidInput as exc:  # a template bug: say which output, not just black's line
-        raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
+LINE_LENGTH = 100
+_SETTINGS = ("--isolated", "--line-length", str(LINE_LENGTH), "--target-version", "py311")
 
 
-def format_output(path: str, text: str) -> str:
-    return format_python(text, path) if path.endswith(".py") else text
+def format_python_files(sources: dict[str, str]) -> dict[str, str]:
+    """Format many Python sources at once; keys are relative paths, used in error messages."""
+    if not sources:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="schemagen-fmt-") as tmp:
+        root = Path(tmp)
+        for rel, text in sources.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        done = subprocess.run(
+            [find_ruff_bin(), "format", *_SETTINGS, "--no-cache", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:  # a template bug: name the output, not just ruff's line
+            raise RuntimeError(f"generated Python does not parse:\n{done.stderr.strip()}")
+        return {rel: (root / rel).read_text(encoding="utf-8") for rel in sources}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formatting import format_output
+from .formatting import format_python_files
 from .headers import edited_by_hand, with_header
 from .ir import Registry
 from .rendered import RenderedFile
@@ -22,13 +22,14 @@ IGNORED_PARTS = ("__pycache__", ".egg-info", ".pytest_cache", "build")
 
 def render_tree(registry: Registry, targets: tuple[Target, ...] = TARGETS) -> dict[str, str]:
     """Every output file, final bytes as text, keyed by relative path, in sorted order."""
-    files: dict[str, str] = {}
+    rendered: dict[str, RenderedFile] = {}
     for target in targets:
         for item in target(registry):
-            if item.path in files:
+            if item.path in rendered:
                 raise RuntimeError(f"two targets both produce {item.path}")
-            body = format_output(item.path, item.body)
-            files[item.path] = with_header(item.path, body, item.sources)
+            rendered[item.path] = item
+    formatted = format_python_files({p: f.body for p, f in rendered.items() if p.endswith(".py")})
+    files = {p: with_header(p, formatted.get(p, f.body), f.sources) for p, f in rendered.items()}
     return dict(sorted(files.items()))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..ir import Enum, Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
@@ -182,16 +183,36 @@ class PageBuilder:
 
     # -- annotations -----------------------------------------------------------------------------
 
-    @staticmethod
-    def default_literal(f: Field) -> str | None:
+    def human(self, value: Any, ref: TypeRef | None, zero: str = "s") -> Any:
+        """A wire value with durations and sizes in the human form the pages show, at any depth
+        ({"count": 100, "period": 60000} → {"count": 100, "period": "1m"})."""
+        if ref is None or value is None:
+            return value
+        if ref.format == "duration" and isinstance(value, int):
+            return format_duration(value, zero)
+        if ref.format == "size" and isinstance(value, int):
+            return format_size(value, zero if zero in SIZE_UNITS else "b")
+        if ref.kind in ("set", "objectList") and isinstance(value, list):
+            item = ref.item if ref.kind == "set" else TypeRef("object", target=ref.target)
+            return [self.human(v, item) for v in value]
+        if ref.kind == "map" and isinstance(value, dict):
+            return {k: self.human(v, ref.item) for k, v in value.items()}
+        if ref.kind == "object" and isinstance(value, dict):
+            schema = self.registry.schemas[ref.target or ""]
+            fields = schema.fields
+            if schema.is_union:
+                variant = next((v for v in schema.variants if v.name == value.get("@type")), None)
+                fields = self.registry.schemas[variant.type].fields if variant and variant.type else ()
+            by_name = {f.name: f.type for f in fields}
+            return {k: self.human(v, by_name.get(k)) for k, v in value.items()}
+        return value
+
+    def default_literal(self, f: Field) -> str | None:
         if not f.has_default or f.default is None:
             return "false" if f.type.kind == "boolean" and not f.has_default else None
-        fmt = f.type.format
-        if fmt == "duration":
-            return json.dumps(format_duration(f.default, zero_unit(f.default_source, DURATION_UNITS, "s")))
-        if fmt == "size":
-            return json.dumps(format_size(f.default, zero_unit(f.default_source, SIZE_UNITS, "b")))
-        return json.dumps(f.default, separators=(",", ":"), ensure_ascii=False)
+        units = SIZE_UNITS if f.type.format == "size" else DURATION_UNITS
+        zero = zero_unit(f.default_source, units, "b" if f.type.format == "size" else "s")
+        return json.dumps(self.human(f.default, f.type, zero), separators=(",", ":"), ensure_ascii=False)
 
     def annotations(self, f: Field) -> str:
         notes: list[str] = []

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 
 from .diagnostics import Diagnostic
 from .ir import Field, Registry, Schema
+from .names import kebab
 
 NUMBER_ONLY = ("min", "max")
+UNWAIVABLE = "schema"  # a constraint that does not fit its type is a mistake, never a judgement call
 COLLECTIONS = ("set", "objectList", "map")
 
 
@@ -73,28 +75,41 @@ def _schema_checks(schema: Schema) -> Iterator[Diagnostic]:
         seen[field.py_name] = field
 
 
+def _name_checks(registry: Registry) -> Iterator[Diagnostic]:
+    """`IsTls` and `IsTLS` would share a page, a CLI name and a module: a diagnostic, not a crash."""
+    seen: dict[str, Schema] = {}
+    for schema in sorted(registry.schemas.values(), key=lambda s: s.pos):
+        other = seen.setdefault(kebab(schema.name), schema)
+        if other is not schema:
+            yield Diagnostic(
+                schema.pos,
+                f"'{schema.name}' and '{other.name}' both become '{kebab(schema.name)}' in page, CLI and module "
+                f"names; rename one",
+            )
+
+
 def check(registry: Registry) -> tuple[list[Diagnostic], list[str]]:
     """Returns (errors, notes): notes list each suppression in force, with its reason."""
     errors: list[Diagnostic] = []
     notes: list[str] = []
+    errors.extend(_name_checks(registry))
     for schema in registry.schemas.values():
         errors.extend(_schema_checks(schema))
         for field in schema.fields:
             waived = dict(field.suppressed)
             fired = set()
             for diagnostic in _field_checks(field):
-                if diagnostic.code in waived:
+                if diagnostic.code in waived and diagnostic.code != UNWAIVABLE:
                     fired.add(diagnostic.code)
                     notes.append(f"{diagnostic} [suppressed {diagnostic.code}: {waived[diagnostic.code]}]")
                 else:
                     errors.append(diagnostic)
             for code in sorted(set(waived) - fired):
-                errors.append(
-                    Diagnostic(
-                        field.pos_of("suppress"),
-                        f"suppression of '{code}' on '{field.name}' matches nothing; remove it",
-                    )
-                )
+                why = "cannot be waived: fix the field" if code == UNWAIVABLE else "matches nothing; remove it"
+                errors.append(Diagnostic(field.pos_of("suppress"), f"suppression of '{code}' on '{field.name}' {why}"))
+    for enum in registry.enums.values():
+        if enum.placeholder:
+            notes.append(f"{enum.pos}: enum '{enum.name}' is a placeholder: {enum.placeholder}")
     for obj in registry.objects:
         variant = obj.examples.create_variant
         if variant and obj.schema and variant not in {v.name for v in obj.schema.variants}:

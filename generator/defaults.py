@@ -7,6 +7,7 @@ checked against their schema (unknown keys, union `@type`). Problems come back a
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +29,16 @@ def _json_type(value: Any) -> str:
         list: "a list",
         dict: "a mapping",
     }.get(type(value), type(value).__name__)
+
+
+def _map_key(key: Any, ref: TypeRef) -> Any:
+    """The loader keeps mapping keys as source text, so a number-keyed map's `25:` arrives as "25"."""
+    if ref.kind == "number" and ref.format not in ("duration", "size") and isinstance(key, str):
+        try:
+            return json.loads(key)
+        except ValueError:
+            return key
+    return key
 
 
 class DefaultNormalizer:
@@ -94,7 +105,7 @@ class DefaultNormalizer:
                 problems.append(f"expected a mapping{at}, got {_json_type(value)}")
                 return None
             return {
-                str(self._value(k, ref.key, where, problems)): self._value(
+                str(self._value(_map_key(k, ref.key), ref.key, where, problems)): self._value(
                     v, ref.item, f"{where}/{k}".lstrip("/"), problems
                 )  # type: ignore[arg-type]
                 for k, v in value.items()
@@ -141,7 +152,7 @@ class DefaultNormalizer:
             variant = next((v for v in schema.variants if v.name == tag), None)
             if variant is None:
                 names = ", ".join(v.name for v in schema.variants)
-                problems.append(f"a {ref.target} default needs '@type' naming one of {names}{at}")
+                problems.append(f"a default for {ref.target} needs '@type' naming one of {names}{at}")
                 return None
             out["@type"] = tag
             fields = self.schemas[variant.type].fields if variant.type and variant.type in self.schemas else ()

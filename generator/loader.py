@@ -98,6 +98,17 @@ class _Builder:
         return _scalar(node)
 
 
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """The problem plus where its construct began: an unterminated string is noticed only at the end
+    of the file, so the start of the string is the line the author needs."""
+    problem = exc.problem or str(exc)
+    if not exc.context:
+        return problem
+    mark = exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"{problem} ({exc.context}{where})"
+
+
 def load_text(text: str, display_path: str) -> tuple[LoadedFile, list[Diagnostic]]:
     """Parse one YAML document; syntax errors come back as diagnostics, never as exceptions."""
     try:
@@ -105,7 +116,7 @@ def load_text(text: str, display_path: str) -> tuple[LoadedFile, list[Diagnostic
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Pos(display_path, mark.line + 1, mark.column + 1) if mark else Pos(display_path, 1, 1)
-        return LoadedFile(display_path, None), [Diagnostic(pos, f"invalid YAML: {exc.problem or exc}")]
+        return LoadedFile(display_path, None), [Diagnostic(pos, f"invalid YAML: {_yaml_problem(exc)}")]
     except yaml.YAMLError as exc:  # e.g. several documents in one file
         return LoadedFile(display_path, None), [Diagnostic(Pos(display_path, 1, 1), f"invalid YAML: {exc}")]
     if node is None:

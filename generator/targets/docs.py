@@ -17,7 +17,7 @@ from ..render import render
 from ..rendered import RenderedFile
 from ..runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
 from .examples import ExampleSet, examples_for
-from .text import md_code, md_table_code, md_text, yaml_scalar
+from .text import md_code, md_table_code, md_table_text, md_text, yaml_scalar
 
 SCALAR_DISPLAY = {
     "string": "String",
@@ -156,8 +156,10 @@ class PageBuilder:
         if ref.kind in ("enum", "object"):
             seg.link(ref.target or "", self._link_for(ref))
         elif ref.kind == "objectId":
+            # A view has no page: an id of one is an id of the object it shows (Id<Account/Group> → Id<Account>).
+            target = self.registry.object(ref.target or "").view_of or ref.target or ""
             seg.code("Id&lt;")
-            seg.link(ref.target or "", self._link_for(ref))
+            seg.link(target, self._link_for(TypeRef("objectId", target=target)))
             seg.code("&gt;")
         elif ref.kind == "objectList":
             seg.link(ref.target or "", self._link_for(TypeRef("object", target=ref.target)))
@@ -258,7 +260,7 @@ class PageBuilder:
         if enum.name in self.seen or enum.docs_page:
             return
         self.seen.add(enum.name)
-        rows = tuple((md_table_code(v.name), md_text(v.label or v.name).replace("|", "\\|")) for v in enum.values)
+        rows = tuple((md_table_code(v.name), md_table_text(v.label or v.name)) for v in enum.values)
         self.enums.append(EnumDoc(enum.name, anchor(enum.name), f"### {enum.name} {{#{anchor(enum.name)}}}", rows))
 
     def add_nested(self, schema: Schema, depth: int) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#~])")  # ~: GFM strikethrough
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What makes a line a list item, ordered item, setext underline, thematic break, ~~~ fence or
+# ::: notice when it starts a line of a multi-line text; backslashing that character keeps it text.
+_BLOCK_START = re.compile(r"^([ \t]*(?:[0-9]+(?=[.)]))?)([-+=~:.)])", re.M)
 _PLAIN_YAML = re.compile(r"[A-Za-z0-9(][^\n:#'\"{}\[\]&*!|>%@`]*\Z")
 
 
@@ -20,7 +23,12 @@ def md_text(text: str) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return "".join(out)
+    return _BLOCK_START.sub(r"\1\\\2", "".join(out))
+
+
+def md_table_text(text: str) -> str:
+    """Text for a table cell: `md_text` already backslashes `|`; a line break would end the row."""
+    return md_text(text).replace("\n", "<br />")
 
 
 def md_code(text: str) -> str:

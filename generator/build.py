@@ -108,6 +108,9 @@ class Builder:
             return TypeRef("objectId", target=target, nullable=nullable) if target else None
         if head == "List":
             target = self._ref(expr.args[0], pos, ("types", "objects"), "List<...> must name a type")
+            if target and self.defs[target].data.get("kind") == "view":
+                self.error(pos, f"'{target}' is a view; a field can refer to it only as Id<{target}>")
+                return None
             return TypeRef("objectList", target=target, nullable=nullable) if target else None
         if head == "Set":
             item = self._member(expr.args[0], pos, "Set")
@@ -144,7 +147,8 @@ class Builder:
             self.error(pos, f"unknown {'object' if sections == ('objects',) else 'type'} '{expr.head}'")
             return None
         if definition.section not in sections:
-            self.error(pos, f"{message}; '{expr.head}' is an {definition.section[:-1]}")
+            kind = definition.section[:-1]
+            self.error(pos, f"{message}; '{expr.head}' is {'an' if kind[0] in 'aeiou' else 'a'} {kind}")
             return None
         return expr.head
 
@@ -224,7 +228,7 @@ class Builder:
         return Schema(
             name=definition.name,
             jmap_name=data.get("jmapName", namespace + definition.name),
-            description=data["description"],
+            description=data.get("description", ""),  # optional for types (objects must have one)
             fields=tuple(fields),
             variants=tuple(variants),
             pos=definition.pos(),
@@ -272,7 +276,7 @@ class Builder:
                 definition.name,
                 jmap_name,
                 "view",
-                data["description"],
+                data.get("description", ""),
                 "",
                 None,
                 webui=tuple(data.get("webui", ())),
@@ -309,12 +313,16 @@ class Builder:
             self.error(
                 definition.pos(), f"invalid enum name '{definition.name}': use UpperCamelCase letters and digits"
             )
-        values = tuple(EnumValue(name, label) for name, label in definition.data["values"].items())
+        values = tuple(
+            EnumValue(name, body) if isinstance(body, str) else EnumValue(name, **body)
+            for name, body in definition.data["values"].items()
+        )
         return Enum(
             definition.name,
             definition.data.get("description", ""),
             values,
             docs_page=definition.data.get("docsPage"),
+            placeholder=definition.data.get("placeholder"),
             pos=definition.pos(),
         )
 
@@ -358,7 +366,7 @@ class Builder:
     def _normalized(self, schema: Schema, normalizer: DefaultNormalizer) -> Schema:
         fields = []
         for field in schema.fields:
-            if field.has_default and field.default is not None:
+            if field.has_default:  # null too: only a nullable type may default to null
                 wire, problems = normalizer.normalize(field.default, field.type)
                 for problem in problems:
                     self.error(field.pos_of("default"), f"default of '{field.name}': {problem}", "bad-default")

@@ -10,6 +10,7 @@ from .diagnostics import SchemaError
 from .ir import Registry
 from .pipeline import compare, render_tree, write
 from .schema_loader import load_registry
+from .stalwart import commands as stalwart_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--schema", type=Path, default=ROOT / "schema", help="schema directory (default: schema/)")
         cmd.add_argument("--out", type=Path, default=ROOT / "generated", help="output directory (default: generated/)")
         cmd.set_defaults(func=func)
+    stalwart_commands.register(sub)  # import-stalwart, export-stalwart
     return top
 
 

@@ -150,6 +150,8 @@ class Object:
 class EnumValue:
     name: str
     label: str
+    description: str = ""
+    color: str | None = None  # "#15803d": how a UI shows the value
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class Enum:
     description: str
     values: tuple[EnumValue, ...]
     docs_page: str | None = None
+    placeholder: str | None = None  # why it stands in for an enum its source does not define
     pos: Pos = field(default=NO_POS, compare=False)
 
 

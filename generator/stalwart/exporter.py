@@ -1,0 +1,166 @@
+"""`export-stalwart`: a schema directory → the published `objects`, `schemas`, `fields` and `enums`.
+
+Works on the IR, so what it writes has passed every check. The published format has conventions
+of its own, re-created here by general rules rather than remembered from an import:
+- names carry the namespace (`x:Action`) unless a definition says `jmapName`; enums carry none;
+- keys are sorted (definitions by published name, properties by name) and each object's keys are
+  in the order the server writes them (`TYPE_KEY_ORDER` for field types);
+- top-level defaults are in wire form (milliseconds, bytes, sets as {"member": true}, object lists
+  as {"0": item}); inside a nested object, durations and sizes are human ("1m") and lists are
+  arrays; a type with a shorthand (`SHORTHANDS`) uses it when only that field is given;
+- placeholder enums stand in for enums the source lacks, so they are not published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Field, Registry, Schema, TypeRef
+from .published import SHORTHANDS, human_number
+
+
+class Exporter:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.objects = {o.name: o for o in registry.objects}
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "objects": self.objects_section(),
+            "schemas": self.schemas_section(),
+            "fields": self.fields_section(),
+            "enums": self.enums_section(),
+        }
+
+    # -- sections ---------------------------------------------------------------------------------
+
+    def objects_section(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for obj in self.registry.objects:
+            if obj.kind == "view":
+                out[obj.jmap_name] = {"type": "view", "objectName": self.objects[obj.view_of or ""].jmap_name}
+                continue
+            body: dict[str, Any] = {
+                "type": obj.kind,
+                "description": obj.description,
+                "permissionPrefix": obj.permission_prefix,
+            }
+            if obj.enterprise:
+                body["enterprise"] = True
+            out[obj.jmap_name] = body
+        return dict(sorted(out.items()))
+
+    def schemas_section(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for schema in self.registry.schemas.values():
+            if not schema.is_union:
+                out[schema.jmap_name] = {"type": "single", "schemaName": schema.jmap_name}
+                continue
+            variants = []
+            for v in schema.variants:
+                variant = {"name": v.name, "label": v.label}
+                if v.type:
+                    variant["schemaName"] = self.registry.schemas[v.type].jmap_name
+                variants.append(variant)
+            out[schema.jmap_name] = {"type": "multiple", "variants": variants}
+        return dict(sorted(out.items()))
+
+    def fields_section(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for schema in self.registry.schemas.values():
+            if schema.is_union:
+                continue
+            fields = sorted(schema.fields, key=lambda f: f.name)
+            body: dict[str, Any] = {"properties": {f.name: self.property(f) for f in fields}}
+            defaults = {f.name: self.default(f.default, f.type, 0) for f in fields if f.has_default}
+            if defaults:
+                body["defaults"] = defaults
+            out[schema.jmap_name] = body
+        return dict(sorted(out.items()))
+
+    def enums_section(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for enum in self.registry.enums.values():
+            if enum.placeholder:
+                continue
+            values = []
+            for v in enum.values:
+                value = {"name": v.name, "label": v.label}
+                if v.description:
+                    value["explanation"] = v.description
+                if v.color:
+                    value["color"] = v.color
+                values.append(value)
+            out[enum.name] = values
+        return dict(sorted(out.items()))
+
+    # -- fields -----------------------------------------------------------------------------------
+
+    def property(self, f: Field) -> dict[str, Any]:
+        out: dict[str, Any] = {"description": f.description, "type": self.field_type(f), "update": f.update}
+        if f.enterprise:
+            out["enterprise"] = True
+        return out
+
+    def field_type(self, f: Field) -> dict[str, Any]:
+        out = self.member(f.type)
+        for key, value in (("min", f.min), ("max", f.max), ("minItems", f.min_items), ("maxLength", f.max_length)):
+            if value is not None:
+                out[key] = value
+        if f.type.nullable:
+            out["nullable"] = True
+        return out
+
+    def member(self, ref: TypeRef) -> dict[str, Any]:
+        """A type without constraints or nullability: what a set's class and a map's key and value are."""
+        kind = ref.kind
+        if kind in ("string", "number"):
+            return {"type": kind, "format": ref.format}
+        if kind == "enum":
+            return {"type": "enum", "enumName": ref.target}
+        if kind in ("object", "objectList"):
+            return {"type": kind, "objectName": self.registry.schemas[ref.target or ""].jmap_name}
+        if kind == "objectId":
+            return {"type": kind, "objectName": self.objects[ref.target or ""].jmap_name}
+        if kind == "set":
+            return {"type": "set", "class": self.member(ref.item)}  # type: ignore[arg-type]
+        if kind == "map":
+            return {"type": "map", "keyClass": self.member(ref.key), "valueClass": self.member(ref.item)}  # type: ignore[arg-type]
+        return {"type": kind}
+
+    # -- defaults ---------------------------------------------------------------------------------
+
+    def default(self, value: Any, ref: TypeRef, depth: int) -> Any:
+        """A default in wire form (as the IR holds it) → as the published file writes it."""
+        if value is None:
+            return None
+        kind = ref.kind
+        if kind == "number" and depth > 0:
+            return human_number(value, ref.format)
+        if kind == "set":
+            return {str(m): True for m in value} if depth == 0 else list(value)
+        if kind == "objectList":
+            item = TypeRef("object", target=ref.target)
+            items = [self.default(v, item, depth + 1) for v in value]
+            return {str(i): v for i, v in enumerate(items)} if depth == 0 else items
+        if kind == "map":
+            return {k: self.default(v, ref.item, depth + 1) for k, v in value.items()}  # type: ignore[arg-type]
+        if kind == "object":
+            return self.nested(value, self.registry.schemas[ref.target or ""], depth)
+        return value
+
+    def nested(self, value: dict[str, Any], schema: Schema, depth: int) -> dict[str, Any]:
+        fields = schema.fields
+        if schema.is_union:
+            variant = next(v for v in schema.variants if v.name == value.get("@type"))
+            fields = self.registry.schemas[variant.type].fields if variant.type else ()
+        by_name = {f.name: f for f in fields}
+        out = {k: v if k == "@type" else self.default(v, by_name[k].type, depth + 1) for k, v in value.items()}
+        shorthand = SHORTHANDS.get(schema.jmap_name)
+        if shorthand and list(out) == [shorthand[1]]:
+            return {shorthand[0]: out[shorthand[1]]}
+        return out
+
+
+def export_registry(registry: Registry) -> dict[str, Any]:
+    return Exporter(registry).export()

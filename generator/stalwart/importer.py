@@ -1,0 +1,179 @@
+"""`import-stalwart`: schema.json → a schema directory in our YAML language.
+
+read + check the source (source.py) → name (naming.py) → convert each definition (convert.py) →
+lay out files (placement.py) → write readable YAML with comments (yaml_writer.py). Deterministic:
+the same input gives the same bytes. Problems of the input are reported with their JSON paths.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .convert import Converter
+from .naming import Naming
+from .placement import place
+from .published import NAMESPACE
+from .source import ImportFailure, Path_, Problem, Report, Validator, read_json
+from .webui import breadcrumbs
+from .yaml_writer import Commented, dump
+
+MARKER = "Imported from Stalwart's published registry schema"  # first words of every file written
+HEADER = (
+    f"{MARKER} (schema.json) by `python -m generator import-stalwart`.",
+    "Fields are in alphabetical order: schema.json sorts properties and does not record the order",
+    "they are declared in. It also has no descriptions for nested types, and no unique keys,",
+    "filterable or sortable properties or string validators, so none are declared here.",
+)
+PROJECT_HEADER = (
+    f"{MARKER} (schema.json) by `python -m generator import-stalwart`.",
+    "schema.json does not describe the project itself: these are the settings of the hand-written",
+    "schema/project.yaml, and the version is the importer's --project-version.",
+)
+PROJECT: dict[str, Any] = {
+    "name": "Stalwart",
+    "version": "0.16.0",
+    "description": "Management registry of the Stalwart mail server",
+    "namespace": NAMESPACE,
+    "capability": "urn:stalwart:jmap",
+    "apiPath": "/api",
+    "exampleUrl": "https://mail.example.com",
+    "cli": "stalwart-cli",
+    "package": "stalwart_registry",
+    "distribution": "stalwart-registry",
+}
+
+
+@dataclass
+class ImportResult:
+    files: dict[str, str]  # path relative to the schema directory → YAML text
+    warnings: list[Problem]
+    summary: str
+
+
+@dataclass
+class _Definitions:
+    bodies: dict[str, tuple[str, Any]] = field(default_factory=dict)  # identifier → (section, YAML body)
+    objects: list[str] = field(default_factory=list)
+    views: dict[str, str] = field(default_factory=dict)  # view → the object it shows
+    types: list[str] = field(default_factory=list)
+    enums: list[str] = field(default_factory=list)
+
+
+def import_schema(doc: dict[str, Any], version: str = PROJECT["version"]) -> ImportResult:
+    report = Report()
+    validator = Validator(doc, report)
+    validator.run()
+    _stop_on_errors(report)
+    naming = Naming(doc, report)
+    crumbs = breadcrumbs(doc, report)
+    _stop_on_errors(report)
+    conv = Converter(doc, naming, report, set(validator.missing_enums))
+    defs = _convert(doc, naming, conv, crumbs, validator.missing_enums)
+    _stop_on_errors(report)
+
+    files = {"project.yaml": dump({"project": {**PROJECT, "version": version}}, PROJECT_HEADER)}
+    for path, members in place(defs.objects, defs.views, defs.types, defs.enums, conv.refs).items():
+        sections: dict[str, dict[str, Any]] = {}
+        for ident in members:
+            section, body = defs.bodies[ident]
+            sections.setdefault(section, {})[ident] = body
+        files[path] = dump({s: sections[s] for s in ("objects", "types", "enums") if s in sections}, HEADER)
+    return ImportResult(dict(sorted(files.items())), sorted(report.warnings), _summary(doc, files, validator))
+
+
+def _convert(
+    doc: dict[str, Any],
+    naming: Naming,
+    conv: Converter,
+    crumbs: dict[str, tuple[str, ...]],
+    missing_enums: dict[str, list[Path_]],
+) -> _Definitions:
+    defs = _Definitions()
+    for name, spec in doc["objects"].items():
+        ident = naming.of(name)
+        body: Any = conv.object(name, crumbs.get(name, ()))
+        if naming.renamed(name):
+            why = f"Published as `{name}` (outside the {NAMESPACE} namespace); renamed: our `{name}` is {NAMESPACE}{name}."
+            body = Commented(body, (why,))
+        defs.bodies[ident] = ("objects", body)
+        if spec["type"] == "view":
+            defs.views[ident] = naming.of(spec["objectName"])
+        else:
+            defs.objects.append(ident)
+    for name in doc["schemas"]:
+        if name not in doc["objects"]:
+            defs.types.append(naming.of(name))
+            defs.bodies[naming.of(name)] = ("types", conv.type(name))
+    tag_enums = conv.tag_enums()
+    for name in doc["enums"]:
+        body = conv.enum(name)
+        if name in tag_enums:
+            conv.refs[tag_enums[name]].append(name)  # so that it is laid out with its union
+            body = Commented(body, (f"The variant tags of {tag_enums[name]} (same names and labels), as published.",))
+        defs.bodies[name] = ("enums", body)
+        defs.enums.append(name)
+    for name, used_at in sorted(missing_enums.items()):  # after every default has been read
+        placeholder = conv.placeholder_enum(name, used_at)
+        if placeholder is not None:
+            defs.bodies[name] = ("enums", placeholder)
+            defs.enums.append(name)
+    return defs
+
+
+def _stop_on_errors(report: Report) -> None:
+    if report.errors:
+        raise ImportFailure(sorted(set(report.errors)))
+
+
+def _summary(doc: dict[str, Any], files: dict[str, str], validator: Validator) -> str:
+    kinds = Counter(o["type"] for o in doc["objects"].values())
+    unions = sum(1 for s in doc["schemas"].values() if s["type"] == "multiple")
+    placeholders = f" (+{len(validator.missing_enums)} placeholder)" if validator.missing_enums else ""
+    return (
+        f"{len(doc['objects'])} objects ({kinds['object']} object, {kinds['singleton']} singleton, "
+        f"{kinds['view']} view), {len(doc['schemas'])} schemas ({unions} unions), "
+        f"{len(doc['enums'])} enums{placeholders} in {len(files)} files"
+    )
+
+
+def write_tree(files: dict[str, str], out_dir: Path) -> tuple[list[str], list[str]]:
+    """Writes the files and removes *.yaml files an earlier import left that this one did not write.
+    Refuses to mix with schema files the importer did not write. Returns (written, removed)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ImportFailure([Problem(str(out_dir), "is not a directory")])
+    existing = (
+        {p.relative_to(out_dir).as_posix(): p for p in sorted(out_dir.rglob("*.yaml"))} if out_dir.is_dir() else {}
+    )
+    foreign = [rel for rel, p in existing.items() if not p.read_text(encoding="utf-8").startswith(f"# {MARKER}")]
+    if foreign:
+        raise ImportFailure(
+            [
+                Problem(
+                    str(out_dir),
+                    f"holds schema files that import-stalwart did not write ({', '.join(foreign[:3])}); use an empty directory",
+                )
+            ]
+        )
+    written = []
+    for rel, text in files.items():
+        path = out_dir / rel
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(rel)
+    removed = sorted(rel for rel in existing if rel not in files)
+    for rel in removed:
+        existing[rel].unlink()
+    return written, removed
+
+
+def import_file(
+    source: Path, out_dir: Path, version: str = PROJECT["version"]
+) -> tuple[ImportResult, list[str], list[str]]:
+    result = import_schema(read_json(source), version)
+    written, removed = write_tree(result.files, out_dir)
+    return result, written, removed

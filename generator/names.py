@@ -21,3 +21,16 @@ def kebab(name: str) -> str:
 
 def snake(name: str) -> str:
     return kebab(name).replace("-", "_")
+
+
+def python_module(name: str) -> str:
+    """A schema name as a module name: `SpamDnsblSettings` → `spam_dnsbl_settings` (`global_` for keywords)."""
+    module = snake(name)
+    return f"{module}_" if keyword.iskeyword(module) else module
+
+
+def enum_member(value: str) -> str:
+    """An enum value as an UPPER_SNAKE member name: `binaryMime` → `BINARY_MIME`, `7bit` → `V_7BIT`."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value)
+    member = re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").upper() or "EMPTY"
+    return f"V_{member}" if member[0].isdigit() else member

@@ -11,10 +11,10 @@ from .formatting import format_python_files
 from .headers import edited_by_hand, with_header
 from .ir import Registry
 from .rendered import RenderedFile
-from .targets import docs
+from .targets import docs, python_package
 
 Target = Callable[[Registry], list[RenderedFile]]
-TARGETS: tuple[Target, ...] = (docs.outputs,)
+TARGETS: tuple[Target, ...] = (docs.outputs, python_package.outputs)
 
 # Produced next to generated files by tools, not by us (an editable install, caches).
 IGNORED_PARTS = ("__pycache__", ".egg-info", ".pytest_cache", "build")
@@ -28,7 +28,7 @@ def render_tree(registry: Registry, targets: tuple[Target, ...] = TARGETS) -> di
             if item.path in rendered:
                 raise RuntimeError(f"two targets both produce {item.path}")
             rendered[item.path] = item
-    formatted = format_python_files({p: f.body for p, f in rendered.items() if p.endswith(".py")})
+    formatted = format_python_files({p: f.body for p, f in rendered.items() if p.endswith(".py") and not f.verbatim})
     files = {p: with_header(p, formatted.get(p, f.body), f.sources) for p, f in rendered.items()}
     return dict(sorted(files.items()))
 

@@ -10,3 +10,4 @@ class RenderedFile:
     path: str  # relative, with forward slashes
     body: str
     sources: tuple[str, ...]
+    verbatim: bool = False  # copied hand-written code (the runtime): the formatter leaves it alone

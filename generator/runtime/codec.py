@@ -1,0 +1,436 @@
+"""Decoding wire (and human) values into the canonical wire form, with defaults filled in.
+
+The canonical form is exactly what the server stores and returns: durations in milliseconds,
+sizes in bytes, sets as `{member: true}`, object lists as `{"0": {...}, "1": {...}}`, unions with
+`@type`, fields in declaration order. Input may also use the human forms (`"30s"`, `"10mb"`,
+arrays for sets and lists); with `Ctx(text=True)` plain strings are accepted for every scalar, as a
+command line gives them.
+
+Decoders are compiled once per type into closures and cached on the registry, so the per-value
+work is a type test and a call, not a walk over descriptors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .descriptors import MISSING, FieldDesc, Registry, SchemaDesc, TypeDesc
+from .errors import PATCH, VALIDATION, Issue, child, describe
+from .units import parse_duration, parse_size
+
+Resolver = Callable[[str], str | None]
+
+
+class Ctx:
+    """One decoding run: the problems found, how `#creationId` references resolve, text mode."""
+
+    __slots__ = ("issues", "resolve", "text")
+
+    def __init__(self, resolve: Resolver | None = None, text: bool = False) -> None:
+        self.issues: list[Issue] = []
+        self.resolve = resolve
+        self.text = text
+
+    def wrong(self, path: str, expected: str, value: Any) -> Any:
+        self.issues.append(Issue(PATCH, path, "type", f"'{path}' must be {expected}, not {describe(value)}"))
+        return MISSING
+
+    def invalid(self, path: str, message: str) -> Any:
+        self.issues.append(Issue(VALIDATION, path, "Invalid", f"'{path}': {message}"))
+        return MISSING
+
+
+Decoder = Callable[[Any, str, Ctx], Any]
+
+
+def copy(value: Any) -> Any:
+    """Deep copy of canonical JSON data (dicts, lists and scalars only), faster than copy.deepcopy."""
+    if type(value) is dict:
+        return {k: copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [copy(v) for v in value]
+    return value
+
+
+# -- scalars ---------------------------------------------------------------------------------------
+
+_TRUE = {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False, "off": False}
+
+
+def _int_decoder(fmt: str | None) -> Decoder:
+    human = parse_duration if fmt == "duration" else parse_size if fmt == "size" else None
+    what = {"duration": "a duration", "size": "a size"}.get(fmt or "", "a whole number")
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        t = type(v)
+        if t is int:
+            return v
+        if t is float and v.is_integer():
+            return int(v)
+        if t is str and (human is not None or ctx.text):
+            try:
+                return human(v) if human is not None else int(v.strip())
+            except ValueError as exc:
+                return ctx.invalid(path, str(exc) if human else f"{v!r} is not a whole number")
+        return ctx.wrong(path, what, v)
+
+    return dec
+
+
+def _float_decoder(v: Any, path: str, ctx: Ctx) -> Any:
+    t = type(v)
+    if t is float:
+        return v
+    if t is int:
+        return float(v)
+    if t is str and ctx.text:
+        try:
+            return float(v)
+        except ValueError:
+            return ctx.invalid(path, f"{v!r} is not a number")
+    return ctx.wrong(path, "a number", v)
+
+
+def _bool_decoder(v: Any, path: str, ctx: Ctx) -> Any:
+    if type(v) is bool:
+        return v
+    if type(v) is str and ctx.text and v.lower() in _TRUE:
+        return _TRUE[v.lower()]
+    return ctx.wrong(path, "a boolean", v)
+
+
+def _str_decoder(v: Any, path: str, ctx: Ctx) -> Any:
+    return v if type(v) is str else ctx.wrong(path, "a string", v)
+
+
+def _id_decoder(v: Any, path: str, ctx: Ctx) -> Any:
+    if type(v) is not str:
+        return ctx.wrong(path, "an id string", v)
+    if v.startswith("#") and ctx.resolve is not None:
+        resolved = ctx.resolve(v[1:])
+        return resolved if resolved is not None else ctx.invalid(path, f"no object was created as {v!r}")
+    return v
+
+
+def key_decoder(t: TypeDesc) -> Decoder:
+    """Set members and map keys become JSON object keys (strings); numbers arrive as keys too."""
+    if t.kind == "number":
+        number = _float_decoder if t.format == "float" else _int_decoder(t.format)
+
+        def dec(v: Any, path: str, ctx: Ctx) -> Any:
+            if type(v) is str:
+                saved, ctx.text = ctx.text, True
+                try:
+                    v = number(v, path, ctx)
+                finally:
+                    ctx.text = saved
+            else:
+                v = number(v, path, ctx)
+            return MISSING if v is MISSING else str(v)
+
+        return dec
+    return _id_decoder if t.kind == "objectId" else _str_decoder
+
+
+# -- collections -----------------------------------------------------------------------------------
+
+
+def _set_decoder(t: TypeDesc, reg: Registry) -> Decoder:
+    member = key_decoder(t.item or TypeDesc("string"))
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        if type(v) is dict:
+            items = []
+            for k, flag in v.items():
+                if flag is True:
+                    items.append(k)
+                elif flag is not False and flag is not None:
+                    ctx.wrong(child(path, k), "true (a set member)", flag)
+        elif type(v) is list:
+            items = v
+        elif type(v) is str and ctx.text:
+            items = [s.strip() for s in v.split(",") if s.strip()]
+        else:
+            return ctx.wrong(path, "a set (an object of members, or an array)", v)
+        out: dict[str, bool] = {}
+        for i, item in enumerate(items):
+            key = member(item, child(path, item if type(item) is str else str(i)), ctx)
+            if key is not MISSING:
+                out[key] = True
+        return out
+
+    return dec
+
+
+def _list_decoder(t: TypeDesc, reg: Registry) -> Decoder:
+    element = object_decoder(reg, t.target or "")
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        if type(v) is list:
+            items = v
+        elif type(v) is dict:
+            bad = [k for k in v if not (type(k) is str and k.isdigit())]
+            for k in bad:
+                ctx.wrong(child(path, k), "keyed by position (0, 1, ...)", k)
+            items = [v[k] for k in sorted((k for k in v if k not in bad), key=int)]
+        else:
+            return ctx.wrong(path, "a list (an object keyed by position, or an array)", v)
+        out: dict[str, Any] = {}
+        for i, item in enumerate(items):
+            decoded = element(item, child(path, str(i)), ctx)
+            if decoded is not MISSING:
+                out[str(i)] = decoded
+        return out
+
+    return dec
+
+
+def _map_decoder(t: TypeDesc, reg: Registry) -> Decoder:
+    key = key_decoder(t.key or TypeDesc("string"))
+    value = type_decoder(reg, t.item or TypeDesc("string"))
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        if type(v) is not dict:
+            return ctx.wrong(path, "an object (a map)", v)
+        out: dict[str, Any] = {}
+        for k, item in v.items():
+            p = child(path, k)
+            dk, dv = key(k, p, ctx), value(item, p, ctx)
+            if dk is not MISSING and dv is not MISSING:
+                out[dk] = dv
+        return out
+
+    return dec
+
+
+# -- compilation -----------------------------------------------------------------------------------
+
+
+def _compile(reg: Registry, t: TypeDesc) -> Decoder:
+    kind = t.kind
+    if kind == "number":
+        base = _float_decoder if t.format == "float" else _int_decoder(t.format)
+    elif kind == "boolean":
+        base = _bool_decoder
+    elif kind == "objectId":
+        base = _id_decoder
+    elif kind in ("string", "enum", "utcDateTime", "blobId"):
+        base = _str_decoder
+    elif kind == "set":
+        base = _set_decoder(t, reg)
+    elif kind == "objectList":
+        base = _list_decoder(t, reg)
+    elif kind == "map":
+        base = _map_decoder(t, reg)
+    elif kind == "object":
+        base = object_decoder(reg, t.target or "")
+    else:
+        raise ValueError(f"unknown type kind {kind!r}")
+    nullable = t.nullable
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        if v is None:
+            return None if nullable else ctx.wrong(path, "a value (it is not nullable)", v)
+        return base(v, path, ctx)
+
+    return dec
+
+
+def type_decoder(reg: Registry, t: TypeDesc) -> Decoder:
+    key = ("decoder", t)
+    found = reg.cache.get(key)
+    if found is None:
+        found = reg.cache[key] = _compile(reg, t)
+    return found  # type: ignore[no-any-return]
+
+
+def object_decoder(reg: Registry, schema_name: str) -> Decoder:
+    """A decoder that looks its plan up on first use, so recursive schemas compile."""
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        return plan(reg, schema_name).decode(v, path, ctx)
+
+    return dec
+
+
+# -- object plans ----------------------------------------------------------------------------------
+
+
+class FieldPlan:
+    """One field compiled: its pointer, decoder and default."""
+
+    __slots__ = ("decode", "default", "default_is_data", "desc", "name", "pointer")
+
+    def __init__(self, reg: Registry, desc: FieldDesc) -> None:
+        self.desc = desc
+        self.name = desc.name
+        self.pointer = child("", desc.name)
+        base = type_decoder(reg, desc.type)
+        self.decode = _with_transforms(base, desc.validators) if desc.validators else base
+        self.default = _default(reg, desc)
+        self.default_is_data = type(self.default) in (dict, list)
+        if self.default is None and not desc.type.nullable:
+            self.decode = _null_until_set(self.decode)
+
+    def fresh_default(self) -> Any:
+        return copy(self.default) if self.default_is_data else self.default
+
+
+def _null_until_set(base: Decoder) -> Decoder:
+    """A field whose value starts as null (a server-set result not computed yet) reads back as null."""
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        return None if v is None else base(v, path, ctx)
+
+    return dec
+
+
+def _with_transforms(base: Decoder, validators: tuple[str, ...]) -> Decoder:
+    trim, lower = "trim" in validators, "lowercase" in validators
+    if not (trim or lower):
+        return base
+
+    def dec(v: Any, path: str, ctx: Ctx) -> Any:
+        out = base(v, path, ctx)
+        if type(out) is str:
+            out = out.strip() if trim else out
+            out = out.lower() if lower else out
+        return out
+
+    return dec
+
+
+def _default(reg: Registry, f: FieldDesc) -> Any:
+    """The value a field takes when a create does not give it (MISSING: it must be given)."""
+    t = f.type
+    if f.default is not MISSING:
+        if f.default is None:
+            return None
+        ctx = Ctx()
+        value = type_decoder(reg, t)(f.default, f.name, ctx)
+        if ctx.issues:
+            raise ValueError(f"default of {f.name!r} does not decode: {ctx.issues}")
+        return value
+    if f.required:
+        return MISSING
+    if t.nullable:
+        return None
+    if t.kind == "boolean":
+        return False
+    if t.kind == "number":
+        return 0.0 if t.format == "float" else 0
+    if t.kind in ("set", "objectList", "map"):
+        return {}
+    if t.kind == "object":
+        return defaults(reg, t.target or "")
+    return None  # a server-set or read-only scalar nobody has set yet
+
+
+class ObjectPlan:
+    """A schema compiled: field plans, or per-variant field plans for a union."""
+
+    __slots__ = ("fields", "known", "name", "union", "variant_names", "variants")
+
+    def __init__(self, reg: Registry, schema: SchemaDesc) -> None:
+        self.name = schema.name
+        self.union = schema.is_union
+        plans = _field_plans(reg, schema)
+        self.fields = plans
+        self.known = frozenset(p.name for p in plans)
+        self.variants: dict[str, tuple[tuple[FieldPlan, ...], frozenset[str]]] = {}
+        for v in schema.variants:
+            vplans = _field_plans(reg, reg.schema(v.schema)) if v.schema else ()
+            self.variants[v.name] = (vplans, frozenset(p.name for p in vplans))
+        self.variant_names = ", ".join(v.name for v in schema.variants)
+
+    def fields_for(self, doc: dict[str, Any]) -> tuple[FieldPlan, ...]:
+        if not self.union:
+            return self.fields
+        found = self.variants.get(doc.get("@type"))  # type: ignore[arg-type]
+        return found[0] if found else ()
+
+    def decode(self, v: Any, path: str, ctx: Ctx) -> Any:
+        if type(v) is not dict:
+            return ctx.wrong(path, f"an object ({self.name})", v)
+        if self.union:
+            tag = v.get("@type", MISSING)
+            found = self.variants.get(tag) if type(tag) is str else None
+            if found is None:
+                what = "is required" if tag is MISSING else f"{tag!r} is not a variant"
+                message = f"'{child(path, '@type')}' {what}: one of {self.variant_names}"
+                ctx.issues.append(Issue(PATCH, child(path, "@type"), "variant", message))
+                return MISSING
+            plans, known = found
+            out: dict[str, Any] = {"@type": tag}
+            used = 1
+        else:
+            plans, known = self.fields, self.known
+            out = {}
+            used = 0
+        for fp in plans:
+            raw = v.get(fp.name, MISSING)
+            if raw is MISSING:
+                if fp.default is not MISSING:
+                    out[fp.name] = copy(fp.default) if fp.default_is_data else fp.default
+                continue
+            used += 1
+            value = fp.decode(raw, path + "/" + fp.pointer if path else fp.pointer, ctx)
+            if value is not MISSING:
+                out[fp.name] = value
+        if used != len(v):
+            for k in v:
+                if k not in known and not (self.union and k == "@type"):
+                    p = child(path, k)
+                    ctx.issues.append(Issue(PATCH, p, "unknown", f"'{p}' is not a property of {self.name}"))
+        return out
+
+
+def _field_plans(reg: Registry, schema: SchemaDesc) -> tuple[FieldPlan, ...]:
+    key = ("fields", schema.name)
+    found = reg.cache.get(key)
+    if found is None:
+        found = reg.cache[key] = tuple(FieldPlan(reg, f) for f in schema.fields)
+    return found  # type: ignore[no-any-return]
+
+
+def plan(reg: Registry, schema_name: str) -> ObjectPlan:
+    key = ("plan", schema_name)
+    found = reg.cache.get(key)
+    if found is None:
+        found = reg.cache[key] = ObjectPlan(reg, reg.schema(schema_name))
+    return found  # type: ignore[no-any-return]
+
+
+# -- entry points ----------------------------------------------------------------------------------
+
+
+def decode_object(reg: Registry, schema_name: str, value: Any, ctx: Ctx, path: str = "") -> Any:
+    """A payload (wire or human form) → the full canonical object with defaults (MISSING when the
+    payload is unusable; the reasons are in `ctx.issues`)."""
+    return plan(reg, schema_name).decode(value, path, ctx)
+
+
+def decode_value(reg: Registry, t: TypeDesc, value: Any, ctx: Ctx, path: str = "") -> Any:
+    return type_decoder(reg, t)(value, path, ctx)
+
+
+def defaults(reg: Registry, schema_name: str, variant: str | None = None) -> dict[str, Any]:
+    """A fresh object holding only defaults; a union takes `variant`, else its first variant."""
+    return copy(default_view(reg, schema_name, variant))  # type: ignore[no-any-return]
+
+
+def default_view(reg: Registry, schema_name: str, variant: str | None = None) -> dict[str, Any]:
+    """The cached defaults object itself: for readers that never modify it."""
+    key = ("defaults", schema_name, variant)
+    template = reg.cache.get(key)
+    if template is None:
+        p = plan(reg, schema_name)
+        if not p.union:
+            template = {fp.name: fp.default for fp in p.fields if fp.default is not MISSING}
+        else:
+            tag = variant or next(iter(p.variants))
+            plans = p.variants[tag][0]
+            template = {"@type": tag, **{fp.name: fp.default for fp in plans if fp.default is not MISSING}}
+        reg.cache[key] = template
+    return template  # type: ignore[no-any-return]

@@ -1,0 +1,176 @@
+"""The request envelope (RFC 8620 §3.3-3.7): parsing, capabilities, result references, dispatch
+with per-call permission checks, and the response envelope."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..descriptors import ObjectDesc
+from ..errors import split_pointer
+from .auth import Principal
+from .jsonio import from_bytes
+from .methods import Call, get, query
+from .protocol import CORE, MethodError, RequestProblem, invalid_arguments
+from .session import session_state
+from .setmethod import set_
+
+if TYPE_CHECKING:
+    from .app import JmapApp
+
+Handler = Callable[[Call], dict[str, Any]]
+METHODS: dict[str, Handler] = {"get": get, "set": set_, "query": query}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    using: tuple[str, ...]
+    calls: list[tuple[str, dict[str, Any], str]]
+    created_ids: dict[str, str] | None
+
+    @classmethod
+    def parse(cls, body: bytes, content_type: bytes | None, app: JmapApp) -> ApiRequest:
+        if content_type is not None and content_type.split(b";")[0].strip().lower() != b"application/json":
+            raise RequestProblem("notJSON", "the request must have Content-Type application/json")
+        try:
+            data = from_bytes(body)
+        except (ValueError, RecursionError) as exc:
+            raise RequestProblem("notJSON", f"the request body is not valid JSON: {exc}") from None
+        using, calls, created = cls._shape(data)
+        known = (CORE, app.registry.project.capability)
+        unknown = [c for c in using if c not in known]
+        if unknown:
+            raise RequestProblem("unknownCapability", f"unknown capabilities: {', '.join(unknown)}")
+        limit = app.limits.max_calls_in_request
+        if len(calls) > limit:
+            raise RequestProblem(
+                "limit", f"{len(calls)} method calls; at most {limit} are allowed", limit="maxCallsInRequest"
+            )
+        return cls(tuple(using), calls, created)
+
+    @staticmethod
+    def _shape(data: Any) -> tuple[list[str], list[tuple[str, dict[str, Any], str]], dict[str, str] | None]:
+        if type(data) is not dict:
+            raise _not_request("the body must be a JSON object")
+        using, calls, created = data.get("using"), data.get("methodCalls"), data.get("createdIds")
+        if type(using) is not list or any(type(c) is not str for c in using):
+            raise _not_request("'using' must be an array of capability strings")
+        if type(calls) is not list:
+            raise _not_request("'methodCalls' must be an array")
+        out = []
+        for call in calls:
+            if type(call) is not list or len(call) != 3:
+                raise _not_request(f"methodCalls[{len(out)}] must be [name, arguments object, call id]")
+            name, args, call_id = call
+            if type(name) is not str or type(args) is not dict or type(call_id) is not str:
+                raise _not_request(f"methodCalls[{len(out)}] must be [name, arguments object, call id]")
+            out.append((name, args, call_id))
+        if created is not None and (
+            type(created) is not dict or any(type(k) is not str or type(v) is not str for k, v in created.items())
+        ):
+            raise _not_request("'createdIds' must map creation ids to ids")
+        return using, out, created
+
+
+def _not_request(why: str) -> RequestProblem:
+    return RequestProblem("notRequest", f"not a JMAP Request object: {why}")
+
+
+def _evaluate(value: Any, tokens: list[str]) -> Any:
+    """RFC 6901 with RFC 8620's `*`: applied to an array, maps over it and flattens."""
+    if not tokens:
+        return value
+    token, rest = tokens[0], tokens[1:]
+    if isinstance(value, list):
+        if token == "*":
+            out: list[Any] = []
+            for item in value:
+                result = _evaluate(item, rest)
+                out.extend(result) if isinstance(result, list) else out.append(result)
+            return out
+        if token.isdigit() and int(token) < len(value):
+            return _evaluate(value[int(token)], rest)
+    elif isinstance(value, dict) and token in value:
+        return _evaluate(value[token], rest)
+    raise KeyError(token)
+
+
+def resolve_references(args: dict[str, Any], responses: list[list[Any]]) -> dict[str, Any]:
+    if not any(k.startswith("#") for k in args):
+        return args
+    out = {}
+    for key, value in args.items():
+        if not key.startswith("#"):
+            out[key] = value
+            continue
+        if key[1:] in args:
+            raise invalid_arguments(f"both '{key[1:]}' and '{key}' are given")
+        if not (isinstance(value, dict) and all(isinstance(value.get(k), str) for k in ("resultOf", "name", "path"))):
+            raise MethodError("invalidResultReference", f"'{key}' must be {{resultOf, name, path}}")
+        source = next((r for r in responses if r[2] == value["resultOf"]), None)
+        if source is None or source[0] != value["name"]:
+            raise MethodError("invalidResultReference", f"no {value['name']} response for call {value['resultOf']!r}")
+        path = value["path"]
+        try:
+            out[key[1:]] = _evaluate(source[1], split_pointer(path[1:]) if path not in ("", "/") else [])
+        except KeyError:
+            raise MethodError("invalidResultReference", f"path {path!r} does not exist in that result") from None
+    return out
+
+
+def _verbs(obj: ObjectDesc, method: str, args: dict[str, Any]) -> list[str]:
+    if method != "set":
+        return [method.capitalize()]
+    if obj.is_singleton:
+        return ["Update"]
+    verbs = [
+        verb for arg, verb in (("create", "Create"), ("update", "Update"), ("destroy", "Destroy")) if args.get(arg)
+    ]
+    return verbs or ["Update"]
+
+
+def _lookup(app: JmapApp, name: str, using: tuple[str, ...]) -> tuple[ObjectDesc, str]:
+    type_name, _, method = name.rpartition("/")
+    obj = app.registry.by_jmap_name(type_name)
+    if obj is None or method not in obj.methods or app.registry.project.capability not in using:
+        raise MethodError("unknownMethod", f"{name} is not a method of this server (with the capabilities in 'using')")
+    return obj, method
+
+
+def _run(
+    app: JmapApp, principal: Principal, request: ApiRequest, name: str, args: dict[str, Any], created: dict[str, str]
+) -> dict[str, Any]:
+    if name == "Core/echo" and CORE in request.using:
+        return args
+    obj, method = _lookup(app, name, request.using)
+    missing = []
+    for verb in _verbs(obj, method, args):
+        permission = obj.permission_prefix + verb
+        if not principal.may(permission):
+            missing.append(permission)
+    if missing:
+        raise MethodError("forbidden", f"{name} requires the {', '.join(missing)} permission")
+    return METHODS[method](Call(app, principal, obj, args, created))
+
+
+def process(app: JmapApp, principal: Principal, request: ApiRequest) -> dict[str, Any]:
+    responses: list[list[Any]] = []
+    created = dict(request.created_ids or {})
+    for name, args, call_id in request.calls:
+        try:
+            result = _run(app, principal, request, name, resolve_references(args, responses), created)
+            responses.append([name, result, call_id])
+        except MethodError as error:
+            responses.append(["error", error.args_dict(), call_id])
+        except Exception:  # a bug in one call: logged, reported as serverFail, later calls still run
+            traceback.print_exc(file=sys.stderr)
+            responses.append(
+                ["error", {"type": "serverFail", "description": "internal error (logged on the server)"}, call_id]
+            )
+    out: dict[str, Any] = {"methodResponses": responses, "sessionState": session_state(app, principal)}
+    if request.created_ids is not None:
+        out["createdIds"] = created
+    return out

@@ -1,0 +1,163 @@
+"""The ASGI application: routing, authentication, body limits, JSON in and out.
+
+Routes: `GET /jmap/session` and `GET /.well-known/jmap` (the session resource), `POST /api`,
+`POST /jmap/` (the API). Anything unexpected while handling a request is logged to stderr and
+answered with a JSON problem: no traceback ever reaches a client, and the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..descriptors import Registry
+from .api import ApiRequest, process
+from .auth import CHALLENGE, Credentials, Principal
+from .config import Config
+from .jsonio import to_bytes
+from .operations import Operations
+from .protocol import RequestProblem
+from .session import session_resource
+from .store import Store
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+SESSION_PATHS = ("/jmap/session", "/.well-known/jmap")
+JSON = b"application/json; charset=utf-8"
+PROBLEM = b"application/problem+json"
+NO_STORE = [(b"cache-control", b"no-store")]  # the session resource: per credential, not for shared caches
+
+
+class Disconnected(Exception):
+    pass
+
+
+def dumps(value: Any) -> bytes:
+    return to_bytes(value)
+
+
+class JmapApp:
+    def __init__(self, registry: Registry, config: Config) -> None:
+        self.registry = registry
+        self.config = config
+        self.limits = config.limits
+        self.store = Store(config.db)
+        self.credentials = Credentials.load(config.admin_token, config.credentials_file)
+        self.operations = Operations()
+        self.api_paths = {"/jmap/", "/jmap", registry.project.api_path}
+        self.inflight = 0
+
+    # -- ASGI --------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        try:
+            await self._http(scope, receive, send)
+        except Disconnected:
+            return
+        except Exception:  # a bug: log it, answer without internals, keep serving
+            traceback.print_exc(file=sys.stderr)
+            problem = {"type": "about:blank", "status": 500, "detail": "internal server error (logged on the server)"}
+            await self._send(send, 500, dumps(problem), content_type=PROBLEM)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.store.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        headers = dict(scope["headers"])
+        if path in SESSION_PATHS or path in self.api_paths:
+            allowed = "GET" if path in SESSION_PATHS else "POST"
+            if method != allowed:
+                body = dumps({"type": "about:blank", "status": 405, "detail": f"use {allowed} on {path}"})
+                await self._send(send, 405, body, [(b"allow", allowed.encode())], PROBLEM)
+                return
+            principal = self._authenticate(headers)
+            if principal is None:
+                body = dumps({"type": "about:blank", "status": 401, "detail": "missing or invalid credentials"})
+                await self._send(send, 401, body, [(b"www-authenticate", CHALLENGE.encode())], PROBLEM)
+                return
+            if path in SESSION_PATHS:
+                await self._send(send, 200, dumps(session_resource(self, principal, scope, headers)), NO_STORE)
+            else:
+                await self._api(principal, headers, receive, send)
+            return
+        body = dumps({"type": "about:blank", "status": 404, "detail": f"{path} is not served here"})
+        await self._send(send, 404, body, content_type=PROBLEM)
+
+    def _authenticate(self, headers: dict[bytes, bytes]) -> Principal | None:
+        raw = headers.get(b"authorization")
+        return self.credentials.authenticate(raw.decode("latin-1")) if raw else None
+
+    async def _api(self, principal: Principal, headers: dict[bytes, bytes], receive: Receive, send: Send) -> None:
+        self.inflight += 1
+        try:
+            if self.inflight > self.limits.max_concurrent_requests:
+                raise RequestProblem("limit", "too many concurrent requests", limit="maxConcurrentRequests")
+            body = await self._read_body(headers, receive)
+            request = ApiRequest.parse(body, headers.get(b"content-type"), self)
+            response = process(self, principal, request)
+        except RequestProblem as problem:
+            await self._send(send, problem.status, dumps(problem.body()), content_type=PROBLEM)
+            return
+        finally:
+            self.inflight -= 1
+        await self._send(send, 200, dumps(response))
+
+    async def _read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+        limit = self.limits.max_size_request
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise RequestProblem("limit", f"the request is larger than {limit} bytes", limit="maxSizeRequest")
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body"):  # the usual case: one chunk
+            body: bytes = message.get("body", b"")
+            if len(body) > limit:
+                raise RequestProblem("limit", f"the request is larger than {limit} bytes", limit="maxSizeRequest")
+            return body
+        return await self._read_chunks(message, limit, receive)
+
+    @staticmethod
+    async def _read_chunks(message: dict[str, Any], limit: int, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if message["type"] == "http.disconnect":
+                raise Disconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise RequestProblem("limit", f"the request is larger than {limit} bytes", limit="maxSizeRequest")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+            message = await receive()
+
+    @staticmethod
+    async def _send(
+        send: Send,
+        status: int,
+        body: bytes,
+        extra: list[tuple[bytes, bytes]] | None = None,
+        content_type: bytes | None = None,
+    ) -> None:
+        headers = [(b"content-type", content_type or JSON), (b"content-length", str(len(body)).encode())]
+        if extra:
+            headers += extra
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,142 @@
+"""Query filters and sorts over canonical objects.
+
+Filters: a FilterCondition maps a property to a value (equality; set membership for sets) or
+`<property>IsGreaterThan|IsGreaterThanOrEqual|IsLessThan|IsLessThanOrEqual` to a bound; a
+FilterOperator may combine conditions with AND only. Filterable and sortable: `id`, a union's
+`@type`, fields marked `filterable`/`sortable` in the schema, and every non-secret scalar field
+(sets of scalars too, for filtering by membership).
+Values are decoded like input, so a duration filter may say `"30s"`.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from ..codec import Ctx, decode_value
+from ..descriptors import MISSING, FieldDesc, Registry, TypeDesc
+from .protocol import MethodError, invalid_arguments
+
+Item = tuple[str, dict[str, Any]]
+Predicate = Callable[[Item], bool]
+
+COMPARISONS = {
+    "IsGreaterThanOrEqual": operator.ge,
+    "IsGreaterThan": operator.gt,
+    "IsLessThanOrEqual": operator.le,
+    "IsLessThan": operator.lt,
+}
+COLLATIONS: dict[str, Callable[[Any], Any]] = {
+    "i;ascii-numeric": lambda v: v,
+    "i;ascii-casemap": lambda v: v.lower() if isinstance(v, str) else v,
+    "i;unicode-casemap": lambda v: v.casefold() if isinstance(v, str) else v,
+}
+
+
+def _fields(reg: Registry, schema_name: str) -> dict[str, FieldDesc]:
+    schema = reg.schema(schema_name)
+    out: dict[str, FieldDesc] = {}
+    for variant in schema.variants or [None]:  # type: ignore[list-item]
+        for f in reg.variant_fields(schema, variant.name if variant else None) or ():
+            out.setdefault(f.name, f)
+    return out
+
+
+def _queryable(f: FieldDesc, flag: bool, sets: bool = False) -> bool:
+    t = f.type.item if sets and f.type.kind == "set" and f.type.item else f.type
+    return flag or (t.is_scalar and not t.is_secret)
+
+
+def _value_getter(name: str) -> Callable[[Item], Any]:
+    if name == "id":
+        return lambda item: item[0]
+    return lambda item: item[1].get(name, MISSING)
+
+
+def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any) -> Predicate:
+    compare = None
+    name = key
+    for suffix, op in COMPARISONS.items():
+        if key.endswith(suffix) and key[: -len(suffix)] in fields:
+            name, compare = key[: -len(suffix)], op
+            break
+    if name in ("id", "@type"):
+        t = TypeDesc("string")
+    else:
+        f = fields.get(name)
+        if f is None or not _queryable(f, f.filterable, sets=True):
+            raise MethodError("unsupportedFilter", f"cannot filter on {key!r}")
+        t = f.type
+    is_set = t.kind == "set"
+    ctx = Ctx()
+    wanted = decode_value(reg, t.item if is_set and t.item else t, value, ctx, key)
+    if ctx.issues:
+        raise invalid_arguments(f"filter {key!r}: {ctx.issues[0].message}")
+    getter = _value_getter(name)
+    if compare is not None:
+        if is_set or wanted is None:
+            raise MethodError("unsupportedFilter", f"{key!r} needs a comparable value")
+
+        def ordered(item: Item) -> bool:
+            current = getter(item)
+            return current is not MISSING and current is not None and bool(compare(current, wanted))
+
+        return ordered
+    if is_set:
+        member = str(wanted)
+        return lambda item: isinstance(getter(item), dict) and member in getter(item)
+    return lambda item: getter(item) == wanted
+
+
+def _predicate(reg: Registry, fields: dict[str, FieldDesc], spec: Any) -> Predicate:
+    if not isinstance(spec, dict):
+        raise invalid_arguments("'filter' must be an object")
+    if "operator" in spec:
+        if spec.get("operator") != "AND":
+            raise MethodError("unsupportedFilter", "only the AND operator is supported")
+        conditions = spec.get("conditions")
+        if not isinstance(conditions, list):
+            raise invalid_arguments("a FilterOperator needs 'conditions' (an array)")
+        parts = [_predicate(reg, fields, c) for c in conditions]
+    else:
+        parts = [_condition(reg, fields, k, v) for k, v in spec.items()]
+    return lambda item: all(p(item) for p in parts)
+
+
+def _sort(reg: Registry, fields: dict[str, FieldDesc], spec: Any, items: list[Item]) -> list[Item]:
+    if not isinstance(spec, list):
+        raise invalid_arguments("'sort' must be an array of comparators")
+    for comparator in reversed(spec):  # stable sorts, last key first
+        if not isinstance(comparator, dict) or not isinstance(comparator.get("property"), str):
+            raise invalid_arguments("each sort comparator needs a 'property'")
+        name = comparator["property"]
+        f = fields.get(name)
+        if name not in ("id", "@type") and (f is None or not _queryable(f, f.sortable)):
+            raise MethodError("unsupportedSort", f"cannot sort on {name!r}")
+        collate = COLLATIONS.get(comparator.get("collation") or "i;ascii-numeric")
+        if collate is None:
+            raise MethodError("unsupportedSort", f"unknown collation {comparator['collation']!r}")
+        ascending = comparator.get("isAscending", True)
+        if not isinstance(ascending, bool):
+            raise invalid_arguments("'isAscending' must be a boolean")
+        getter = _value_getter(name)
+
+        def key(item: Item, getter: Callable[[Item], Any] = getter, collate: Callable[[Any], Any] = collate) -> Any:
+            value = getter(item)
+            absent = value is MISSING or value is None
+            return (absent, None if absent else collate(value))
+
+        items = sorted(items, key=key, reverse=not ascending)
+    return items
+
+
+def filter_ids(reg: Registry, schema_name: str, items: list[Item], filter_spec: Any, sort_spec: Any) -> list[str]:
+    """Ids of the matching objects, sorted (creation order when no sort is given)."""
+    fields = _fields(reg, schema_name)
+    if filter_spec is not None:
+        predicate = _predicate(reg, fields, filter_spec)
+        items = [item for item in items if predicate(item)]
+    if sort_spec is not None:
+        items = _sort(reg, fields, sort_spec, items)
+    return [obj_id for obj_id, _ in items]

@@ -1,0 +1,106 @@
+"""Referential integrity: unique keys, foreign keys (objectId values) and links that block a destroy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..descriptors import Registry, SchemaDesc, TypeDesc
+from ..errors import child
+from .store import Store
+
+SINGLETON_ID = "singleton"
+
+
+def _type_refs(reg: Registry, t: TypeDesc, value: Any, path: str) -> Iterator[tuple[str, str, str]]:
+    if value is None:
+        return
+    if t.kind == "objectId" and isinstance(value, str):
+        yield path, t.target or "", value
+    elif t.kind in ("set", "map") and isinstance(value, dict):
+        member = t.item if t.kind == "set" else t.key
+        for k, item in value.items():
+            if member is not None and member.kind == "objectId":
+                yield child(path, k), member.target or "", k
+            if t.kind == "map" and t.item is not None:
+                yield from _type_refs(reg, t.item, item, child(path, k))
+    elif t.kind == "object" and isinstance(value, dict):
+        yield from iter_refs(reg, t.target or "", value, path)
+    elif t.kind == "objectList" and isinstance(value, dict):
+        for k, item in value.items():
+            yield from iter_refs(reg, t.target or "", item, child(path, k))
+
+
+def iter_refs(reg: Registry, schema_name: str, doc: dict[str, Any], path: str = "") -> Iterator[tuple[str, str, str]]:
+    """(path, target object, id) for every id the object refers to."""
+    if not can_refer(reg, schema_name):
+        return
+    schema = reg.schema(schema_name)
+    for f in reg.variant_fields(schema, doc.get("@type")) or ():
+        yield from _type_refs(reg, f.type, doc.get(f.name), child(path, f.name))
+
+
+def _reachable(reg: Registry, schema: SchemaDesc, seen: set[str]) -> set[str]:
+    """Targets of objectId types anywhere under a schema."""
+    out: set[str] = set()
+    if schema.name in seen:
+        return out
+    seen.add(schema.name)
+    fields = list(schema.fields)
+    for v in schema.variants:
+        fields += reg.variant_fields(schema, v.name) or ()
+    for f in fields:
+        stack = [f.type]
+        while stack:
+            t = stack.pop()
+            if t.kind == "objectId":
+                out.add(t.target or "")
+            if t.kind in ("object", "objectList"):
+                out |= _reachable(reg, reg.schema(t.target or ""), seen)
+            stack += [x for x in (t.item, t.key) if x is not None]
+    return out
+
+
+def targets(reg: Registry, schema_name: str) -> set[str]:
+    key = ("refTargets", schema_name)
+    if key not in reg.cache:
+        reg.cache[key] = _reachable(reg, reg.schema(schema_name), set())
+    return reg.cache[key]  # type: ignore[no-any-return]
+
+
+def can_refer(reg: Registry, schema_name: str) -> bool:
+    return bool(targets(reg, schema_name))
+
+
+def missing_targets(reg: Registry, store: Store, schema_name: str, doc: dict[str, Any]) -> list[str]:
+    """Paths of ids that name no existing object."""
+    bad = []
+    for path, target, obj_id in iter_refs(reg, schema_name, doc):
+        found = reg.find_object(target)
+        ok = obj_id == SINGLETON_ID if found is not None and found.is_singleton else store.exists(target, obj_id)
+        if not ok:
+            bad.append(path)
+    return bad
+
+
+def duplicate_keys(
+    reg: Registry, store: Store, object_name: str, schema_name: str, obj_id: str | None, doc: dict[str, Any]
+) -> list[str]:
+    """Unique fields whose value another object of the same type already has."""
+    unique = [f.name for f in reg.schema(schema_name).fields if f.unique]
+    if not unique:
+        return []
+    others = [d for i, d in store.all(object_name) if i != obj_id]
+    return [name for name in unique if doc.get(name) is not None and any(o.get(name) == doc.get(name) for o in others)]
+
+
+def linked_from(reg: Registry, store: Store, target: str, obj_id: str) -> list[str]:
+    """`Object id` of every stored object that refers to target `obj_id`."""
+    out = []
+    for obj in reg.objects:
+        if target not in targets(reg, obj.schema or obj.name):
+            continue
+        for other_id, doc in store.all(obj.name):
+            if any(t == target and i == obj_id for _, t, i in iter_refs(reg, obj.schema or obj.name, doc)):
+                out.append(f"{obj.name} {other_id}")
+    return out

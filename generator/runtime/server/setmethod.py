@@ -1,0 +1,189 @@
+"""`Foo/set` (RFC 8620 §5.3): creates, then updates, then destroys, in one transaction.
+
+Each object is all-or-nothing: it is decoded, checked and validated before anything is written,
+and its write (with an operation's side effects) runs in its own savepoint. The transaction
+commits, durably, before the response is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..codec import Ctx, decode_object, defaults, plan
+from ..descriptors import MISSING
+from ..encode import encode_object
+from ..errors import PATCH, Issue, set_error
+from ..patch import apply_patch, check_writes
+from ..validate import validate
+from .methods import Call
+from .operations import OperationContext, OperationRefused
+from .protocol import MethodError, invalid_arguments
+from .refs import duplicate_keys, linked_from, missing_targets
+
+SINGLETON_ERROR = {"type": "singleton", "description": "Singletons cannot be created or destroyed."}
+
+
+def _error(kind: str, description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "description": description, **extra}
+
+
+def _integrity(call: Call, obj_id: str | None, doc: dict[str, Any]) -> dict[str, Any] | None:
+    dangling = missing_targets(call.reg, call.store, call.schema, doc)
+    if dangling:
+        return _error("invalidForeignKey", f"no object with the id given at {', '.join(dangling)}", properties=dangling)
+    taken = duplicate_keys(call.reg, call.store, call.obj.name, call.schema, obj_id, doc)
+    if taken:
+        return _error(
+            "primaryKeyViolation", f"another {call.obj.name} already has this {', '.join(taken)}", properties=taken
+        )
+    return None
+
+
+def _server_values(call: Call, doc: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """What the client did not send itself: server-set fields and defaults (RFC 8620 §5.3 created)."""
+    fields = plan(call.reg, call.schema).fields_for(doc)
+    shown = encode_object(call.reg, call.schema, doc)
+    return {
+        fp.name: shown[fp.name]
+        for fp in fields
+        if fp.name in shown and (fp.name not in given or fp.desc.update == "serverSet")
+    }
+
+
+def _create(call: Call, payload: Any) -> tuple[str, dict[str, Any]] | dict[str, Any]:
+    """(new id, created entry) or a SetError."""
+    if call.obj.is_singleton:
+        return SINGLETON_ERROR
+    if not isinstance(payload, dict):
+        return _error("invalidPatch", "a create must be an object of properties", properties=[])
+    ctx = Ctx(resolve=call.created_ids.get)
+    if "id" in payload:
+        ctx.issues.append(Issue(PATCH, "id", "serverSet", "'id' is server-set and cannot be given"))
+    doc = decode_object(call.reg, call.schema, {k: v for k, v in payload.items() if k != "id"}, ctx)
+    if doc is not MISSING:
+        baseline = defaults(call.reg, call.schema, doc.get("@type"))
+        check_writes(call.reg, call.schema, baseline, doc, ctx, creating=True)
+    if ctx.issues or doc is MISSING:
+        return set_error(ctx.issues)
+    issues = validate(call.reg, call.schema, doc)
+    if issues:
+        return set_error(issues)
+    problem = _integrity(call, None, doc)
+    if problem:
+        return problem
+    operations = call.app.operations
+    try:
+        with call.store.savepoint():
+            new_id = call.store.new_id()
+            if operations.is_operation(call.obj.name):
+                context = OperationContext(call.reg, call.store, call.obj, new_id, doc, call.principal)
+                doc.update(operations.run(context))
+            call.store.put(call.obj.name, new_id, doc)
+    except OperationRefused as refused:
+        return refused.set_error()
+    return new_id, {"id": new_id, **_server_values(call, doc, payload)}
+
+
+def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> bool | dict[str, Any]:
+    """True if stored, False for a no-op, or a SetError."""
+    current = call.load(obj_id)
+    if current is None:
+        return _error("notFound", f"no {call.obj.name} with id {obj_id!r}")
+    if obj_id in destroying:
+        return _error("willDestroy", "this object is destroyed by the same call")
+    if not isinstance(patch, dict):
+        return _error("invalidPatch", "an update must be a patch object", properties=[])
+    ctx = Ctx(resolve=call.created_ids.get)
+    entries = dict(patch)
+    restated = entries.pop("id", obj_id)
+    if (call.resolve_id(restated) if isinstance(restated, str) else restated) != obj_id:
+        ctx.issues.append(Issue(PATCH, "id", "serverSet", "'id' is server-set and cannot be changed"))
+    doc = apply_patch(call.reg, call.schema, current, entries, ctx)
+    if not ctx.issues:
+        check_writes(call.reg, call.schema, current, doc, ctx, creating=False)
+    if ctx.issues:
+        return set_error(ctx.issues)
+    if doc == current:
+        return False
+    if call.app.operations.is_operation(call.obj.name):
+        return _error("forbidden", f"{call.obj.name} records are immutable: they record an operation that already ran")
+    issues = validate(call.reg, call.schema, doc)
+    if issues:
+        return set_error(issues)
+    problem = _integrity(call, obj_id, doc)
+    if problem:
+        return problem
+    with call.store.savepoint():
+        call.store.put(call.obj.name, obj_id, doc)
+    return True
+
+
+def _destroy(call: Call, obj_id: str) -> dict[str, Any] | None:
+    if call.obj.is_singleton:
+        return SINGLETON_ERROR
+    if not call.store.exists(call.obj.name, obj_id):
+        return _error("notFound", f"no {call.obj.name} with id {obj_id!r}")
+    links = linked_from(call.reg, call.store, call.obj.name, obj_id)
+    if links:
+        return _error("objectIsLinked", f"still referred to by {', '.join(links)}")
+    with call.store.savepoint():
+        call.store.delete(call.obj.name, obj_id)
+    return None
+
+
+def _arguments(call: Call) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    create, update, destroy = (call.args.get(k) for k in ("create", "update", "destroy"))
+    if create is not None and not isinstance(create, dict):
+        raise invalid_arguments("'create' must map creation ids to objects")
+    if update is not None and not isinstance(update, dict):
+        raise invalid_arguments("'update' must map ids to patch objects")
+    destroy_ids = call.id_list("destroy", destroy) if destroy is not None else []
+    total = len(create or {}) + len(update or {}) + len(destroy_ids)
+    if total > call.app.limits.max_objects_in_set:
+        raise MethodError("requestTooLarge", f"{total} objects; at most {call.app.limits.max_objects_in_set} per set")
+    return create or {}, update or {}, destroy_ids
+
+
+def set_(call: Call) -> dict[str, Any]:
+    call.check_args(("accountId", "ifInState", "create", "update", "destroy"))
+    create, update, destroy = _arguments(call)
+    name = call.obj.name
+    created: dict[str, Any] = {}
+    updated: dict[str, Any] = {}
+    destroyed: list[str] = []
+    failed: dict[str, dict[str, Any]] = {"notCreated": {}, "notUpdated": {}, "notDestroyed": {}}
+    with call.store.transaction():
+        old_state = call.store.state(name)
+        if_in_state = call.args.get("ifInState")
+        if if_in_state is not None and if_in_state != old_state:
+            raise MethodError("stateMismatch", f"the state is {old_state}, not {if_in_state!r}")
+        changed = False
+        for creation_id, payload in create.items():
+            result = _create(call, payload)
+            if isinstance(result, tuple):
+                call.created_ids[creation_id] = result[0]
+                created[creation_id] = result[1]
+                changed = True
+            else:
+                failed["notCreated"][creation_id] = result
+        destroying = {call.resolve_id(i) for i in destroy}
+        for raw_id, patch in update.items():
+            outcome = _update(call, call.resolve_id(raw_id), patch, destroying)
+            if isinstance(outcome, dict):
+                failed["notUpdated"][raw_id] = outcome
+            else:
+                updated[raw_id] = None
+                changed = changed or outcome
+        for raw_id in destroy:
+            error = _destroy(call, call.resolve_id(raw_id))
+            if error is None:
+                destroyed.append(raw_id)
+                changed = True
+            else:
+                failed["notDestroyed"][raw_id] = error
+        new_state = call.store.bump_state(name) if changed else old_state
+    out = call.response_base()
+    out.update(oldState=old_state, newState=new_state)
+    out.update(created=created or None, updated=updated or None, destroyed=destroyed or None)
+    out.update({k: v or None for k, v in failed.items()})
+    return out

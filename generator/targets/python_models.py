@@ -1,0 +1,242 @@
+"""The `<package>/models/` view model: one module per schema, a dataclass per schema and per union
+variant, and the enums as `StrEnum`s. Every annotation, default literal and import is decided here.
+
+Python types: strings, ids and date-times are `str`; whole numbers (durations in ms, sizes in
+bytes) `int`; `float`; `bool`; enums their `StrEnum`; nested objects their class (a union its base
+class); object lists `list[C]`; sets `set[T]`; maps `dict[K, V]`; nullable types `T | None`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import Field, Registry, Schema, TypeRef
+from ..names import enum_member, python_module
+
+INT_FORMATS = ("unsignedInteger", "integer", "size", "duration")
+
+
+@dataclass(frozen=True)
+class AttrView:
+    name: str  # the Python attribute (Field.py_name)
+    annotation: str
+    default: str | None  # the text after `=`, None for a required attribute
+    comment: str  # one line: the wire name when it differs, and the unit
+
+
+@dataclass(frozen=True)
+class ClassView:
+    name: str
+    base: str  # "Model" or the union's base class
+    docstring: str
+    schema: str
+    variant: str | None
+    has_id: bool
+    declares_schema: bool  # False for variants: they inherit __schema__ from their union base
+    attrs: tuple[AttrView, ...]
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    module: str
+    imports: tuple[str, ...]  # full import lines, sorted
+    late_imports: tuple[str, ...]  # other model modules, imported after this module's classes exist
+    classes: tuple[ClassView, ...]
+    exports: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EnumView:
+    name: str
+    docstring: str
+    members: tuple[tuple[str, str], ...]  # (member name, wire value)
+
+
+@dataclass
+class _Imports:
+    enums: set[str] = field(default_factory=set)
+    classes: dict[str, set[str]] = field(default_factory=dict)  # module → class names
+    uses_field: bool = False
+
+
+def class_name(schema: Schema, variant: str | None = None) -> str:
+    return schema.name + (variant or "")
+
+
+def docstring(text: str) -> str:
+    """A description as docstring text: no quote run or backslash can end or escape it."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"') or "(no description)"
+
+
+class ModelBuilder:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def nested_class(self, target: str, imports: _Imports, here: str) -> str:
+        schema = self.registry.schemas[target]
+        module = python_module(target)
+        if module != here:
+            imports.classes.setdefault(module, set()).add(schema.name)
+        return schema.name
+
+    def annotation(self, ref: TypeRef, imports: _Imports, here: str) -> str:
+        base = self._bare(ref, imports, here)
+        return f"{base} | None" if ref.nullable else base
+
+    def _bare(self, ref: TypeRef, imports: _Imports, here: str) -> str:
+        if ref.kind == "number":
+            return "int" if ref.format in INT_FORMATS else "float"
+        if ref.kind == "boolean":
+            return "bool"
+        if ref.kind == "enum":
+            imports.enums.add(ref.target or "")
+            return ref.target or ""
+        if ref.kind == "object":
+            return self.nested_class(ref.target or "", imports, here)
+        if ref.kind == "objectList":
+            return f"list[{self.nested_class(ref.target or '', imports, here)}]"
+        if ref.kind == "set":
+            return f"set[{self._bare(ref.item, imports, here)}]"  # type: ignore[arg-type]
+        if ref.kind == "map":
+            key = self._bare(ref.key, imports, here)  # type: ignore[arg-type]
+            return f"dict[{key}, {self.annotation(ref.item, imports, here)}]"  # type: ignore[arg-type]
+        return "str"
+
+    def default(self, f: Field, imports: _Imports, here: str) -> str | None:
+        """The default expression, matching what the runtime fills in on decode."""
+        ref = f.type
+        if f.has_default:
+            return self._literal(f.default, ref, imports, here)
+        if f.required:
+            return None
+        if ref.nullable:
+            return "None"
+        if ref.kind == "boolean":
+            return "False"
+        if ref.kind == "number":
+            return "0" if ref.format in INT_FORMATS else "0.0"
+        if ref.kind in ("set", "objectList", "map"):
+            imports.uses_field = True
+            return f"field(default_factory={ {'set': 'set', 'objectList': 'list', 'map': 'dict'}[ref.kind] })"
+        if ref.kind == "object":
+            schema = self.registry.schemas[ref.target or ""]
+            cls = self.nested_class(schema.name, imports, here)
+            first = class_name(schema, schema.variants[0].name) if schema.is_union else cls
+            if schema.is_union and python_module(schema.name) != here:
+                imports.classes[python_module(schema.name)].add(first)
+            imports.uses_field = True
+            return f"field(default_factory=lambda: {first}())"  # a lambda: the class may be imported late
+        return "None"
+
+    def _literal(self, value: object, ref: TypeRef, imports: _Imports, here: str) -> str:
+        if value is None:
+            return "None"
+        if ref.kind == "enum":
+            imports.enums.add(ref.target or "")
+            return f"{ref.target}.{enum_member(str(value))}"
+        if ref.kind == "number" and ref.format == "float":
+            return repr(float(value))  # type: ignore[arg-type]
+        if ref.kind in ("string", "number", "boolean", "objectId", "utcDateTime", "blobId"):
+            return repr(value)
+        imports.uses_field = True
+        if ref.kind == "set":
+            return f"field(default_factory=lambda: set({value!r}))"
+        if ref.kind == "map" and (ref.item is None or ref.item.kind not in ("object", "enum")):
+            return f"field(default_factory=lambda: dict({value!r}))"
+        cls = self.nested_class(ref.target or "", imports, here) if ref.target else None
+        if ref.kind == "object":
+            return f"field(default_factory=lambda: {cls}.from_wire({value!r}))"
+        if ref.kind == "objectList":
+            return f"field(default_factory=lambda: [{cls}.from_wire(item) for item in {value!r}])"
+        # a map of enums or objects: decode each value through the field's model type
+        item = ref.item
+        assert item is not None
+        convert = (
+            f"{item.target}(v)"
+            if item.kind == "enum"
+            else f"{self.nested_class(item.target or '', imports, here)}.from_wire(v)"
+        )
+        if item.kind == "enum":
+            imports.enums.add(item.target or "")
+        return f"field(default_factory=lambda: {{k: {convert} for k, v in {value!r}.items()}})"
+
+    def attrs(self, fields: tuple[Field, ...], imports: _Imports, here: str) -> tuple[AttrView, ...]:
+        out = []
+        for f in fields:
+            notes = []
+            if f.py_name != f.name:
+                notes.append(f"wire name {f.name!r}")
+            unit = {"duration": "milliseconds", "size": "bytes"}.get(f.type.format or "")
+            if unit:
+                notes.append(unit)
+            if f.update != "mutable":
+                notes.append(f.update)
+            annotation = self.annotation(f.type, imports, here)
+            default = self.default(f, imports, here)
+            if default == "None" and not f.type.nullable:  # a server-set value nobody has set yet
+                annotation += " | None"
+            out.append(AttrView(f.py_name, annotation, default, "; ".join(notes)))
+        return tuple(out)
+
+    def module(self, schema: Schema, object_names: set[str]) -> ModuleView:
+        here = python_module(schema.name)
+        imports = _Imports()
+        has_id = schema.name in object_names
+        classes: list[ClassView] = []
+        sources = {schema.pos.file}
+        if schema.is_union:
+            classes.append(
+                ClassView(schema.name, "Model", docstring(schema.description), schema.name, None, has_id, True, ())
+            )
+            for v in schema.variants:
+                vschema = self.registry.schemas[v.type] if v.type else None
+                fields = vschema.fields if vschema else ()
+                if vschema:
+                    sources.add(vschema.pos.file)
+                attrs = self.attrs(fields, imports, here)
+                label = docstring(f"{v.label}: `@type` {v.name}.")
+                classes.append(
+                    ClassView(class_name(schema, v.name), schema.name, label, schema.name, v.name, has_id, False, attrs)
+                )
+        else:
+            attrs = self.attrs(schema.fields, imports, here)
+            classes.append(
+                ClassView(schema.name, "Model", docstring(schema.description), schema.name, None, has_id, True, attrs)
+            )
+        lines = ["from __future__ import annotations", ""]
+        lines.append("from dataclasses import dataclass" + (", field" if imports.uses_field else ""))
+        lines.append("from typing import ClassVar")
+        lines.append("")
+        lines.append("from .._registry import REGISTRY")
+        lines.append("from .._runtime.descriptors import Registry")
+        lines.append("from .._runtime.models import Model, register_models")
+        if imports.enums:
+            lines.append(f"from .enums import {', '.join(sorted(imports.enums))}")
+        late = tuple(
+            f"from .{module} import {', '.join(sorted(names))}" for module, names in sorted(imports.classes.items())
+        )
+        exports = tuple(c.name for c in classes)
+        return ModuleView(here, tuple(lines), late, tuple(classes), exports, tuple(sorted(sources)))
+
+
+def enum_views(registry: Registry) -> tuple[EnumView, ...]:
+    views = []
+    for enum in registry.enums.values():
+        members: list[tuple[str, str]] = []
+        taken: set[str] = set()
+        for v in enum.values:
+            name = enum_member(v.name)
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            members.append((name, v.name))
+        views.append(EnumView(enum.name, docstring(enum.description or enum.name), tuple(members)))
+    return tuple(views)
+
+
+def model_modules(registry: Registry) -> tuple[ModuleView, ...]:
+    """Every schema's module; variant-only schemas get theirs too (they are usable on their own)."""
+    builder = ModelBuilder(registry)
+    objects = {o.name for o in registry.managed}
+    return tuple(builder.module(s, objects) for s in registry.schemas.values())

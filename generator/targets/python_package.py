@@ -1,0 +1,111 @@
+"""The installable Python package under `python/`: pyproject, the copied runtime, the descriptor
+registry, the models and the server entry point.
+
+`generator/runtime/` is copied verbatim as `<package>/_runtime/` (so the package never imports
+`generator`); everything else is rendered from the IR through templates/python/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ir import Registry
+from ..render import render
+from ..rendered import RenderedFile
+from .python_models import enum_views, model_modules
+from .python_registry import registry_view
+
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
+ROOT = "python"
+
+# What the generated package needs at run time, each with why (printed into pyproject.toml).
+DEPENDENCIES: tuple[tuple[str, str], ...] = (
+    ("uvicorn>=0.30,<1", "the ASGI server that serves the JMAP API"),
+    ("httptools>=0.6,<1", "uvicorn's C HTTP/1.1 parser: several times h11's request rate"),
+    (
+        "uvloop>=0.19,<1; sys_platform != 'win32'",
+        "libuv event loop for uvicorn: lower per-request overhead than asyncio's",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PackageView:
+    distribution: str
+    package: str
+    version: str
+    description: str
+    cli: str
+    dependencies: tuple[tuple[str, str], ...]
+
+
+def runtime_files(package: str) -> list[RenderedFile]:
+    out = []
+    for path in sorted(RUNTIME_DIR.rglob("*.py")):
+        rel = path.relative_to(RUNTIME_DIR).as_posix()
+        source = f"generator/runtime/{rel}"
+        out.append(
+            RenderedFile(f"{ROOT}/{package}/_runtime/{rel}", path.read_text(encoding="utf-8"), (source,), verbatim=True)
+        )
+    return out
+
+
+def outputs(registry: Registry) -> list[RenderedFile]:
+    project = registry.project
+    pkg = project.package
+    base = f"{ROOT}/{pkg}"
+    all_sources = registry.sources
+    view = PackageView(
+        distribution=project.distribution,
+        package=pkg,
+        version=project.version,
+        description=project.description or project.name,
+        cli=project.cli,
+        dependencies=DEPENDENCIES,
+    )
+    files = [
+        RenderedFile(f"{ROOT}/pyproject.toml", render("python/pyproject.toml.jinja", p=view), all_sources),
+        RenderedFile(f"{base}/__init__.py", render("python/package/__init__.py.jinja", p=view), all_sources),
+        RenderedFile(f"{base}/py.typed", "", all_sources),
+        RenderedFile(
+            f"{base}/server/__init__.py", render("python/package/server/__init__.py.jinja", p=view), all_sources
+        ),
+        RenderedFile(
+            f"{base}/server/__main__.py", render("python/package/server/__main__.py.jinja", p=view), all_sources
+        ),
+    ]
+    files += runtime_files(pkg)
+    reg = registry_view(registry)
+    files.append(
+        RenderedFile(
+            f"{base}/_registry/__init__.py", render("python/package/_registry/__init__.py.jinja", r=reg), all_sources
+        )
+    )
+    files.append(
+        RenderedFile(
+            f"{base}/_registry/enums.py", render("python/package/_registry/enums.py.jinja", r=reg), all_sources
+        )
+    )
+    for schema in reg.schemas:
+        body = render("python/package/_registry/schema.py.jinja", s=schema)
+        files.append(RenderedFile(f"{base}/_registry/{schema.module}.py", body, schema.sources))
+    modules = model_modules(registry)
+    exports = tuple(sorted((cls, m.module) for m in modules for cls in m.exports))
+    enums = enum_views(registry)
+    files.append(
+        RenderedFile(
+            f"{base}/models/__init__.py",
+            render("python/package/models/__init__.py.jinja", exports=exports, enums=enums),
+            all_sources,
+        )
+    )
+    files.append(
+        RenderedFile(
+            f"{base}/models/enums.py", render("python/package/models/enums.py.jinja", enums=enums), all_sources
+        )
+    )
+    for module in modules:
+        body = render("python/package/models/schema.py.jinja", m=module)
+        files.append(RenderedFile(f"{base}/models/{module.module}.py", body, module.sources))
+    return files

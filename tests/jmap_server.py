@@ -1,0 +1,136 @@
+"""A real generated server for tests: `python -m <package>.server` as a subprocess on a free
+loopback port with a temporary SQLite file, and a small HTTP client (stdlib http.client)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ADMIN_TOKEN = "admin-secret-token"
+USING = ["urn:ietf:params:jmap:core", "urn:stalwart:jmap"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass
+class Server:
+    """One server process; `restart()` keeps the port, the database and the credentials."""
+
+    workdir: Path
+    package: str = "stalwart_registry"
+    credentials: dict[str, list[str]] = field(default_factory=dict)
+    pythonpath: str | None = None
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[str] | None = None
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "var" / "test.sqlite3"
+
+    def start(self) -> Server:
+        creds = self.workdir / "credentials.json"
+        creds.write_text(json.dumps(self.credentials), encoding="utf-8")
+        env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "DB": str(self.db),
+            "ADMIN_TOKEN": ADMIN_TOKEN,
+            "CREDENTIALS": str(creds),
+        }
+        if self.pythonpath:
+            env["PYTHONPATH"] = self.pythonpath + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"{self.package}.server"],
+            cwd=self.workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.proc.stdout.read()}")  # type: ignore[union-attr]
+            try:
+                self.request("GET", "/jmap/session", token=None)
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start within 30 s")
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Stops the process with `sig` and returns what it printed."""
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        try:
+            out, _ = self.proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        self.proc = None
+        return out
+
+    def restart(self, sig: int = signal.SIGTERM) -> str:
+        out = self.stop(sig)
+        self.start()
+        return out
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        token: str | None = ADMIN_TOKEN,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            sent = {"Content-Type": "application/json"} if body is not None else {}
+            if token is not None:
+                sent["Authorization"] = f"Bearer {token}"
+            sent.update(headers or {})
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode())
+        finally:
+            conn.close()
+
+    def api(self, calls: list[list[Any]], token: str | None = ADMIN_TOKEN, **extra: Any) -> dict[str, Any]:
+        """POST /api with these method calls; asserts HTTP 200 and returns the response object."""
+        body = json.dumps({"using": USING, "methodCalls": calls, **extra}).encode()
+        reply = self.request("POST", "/api", body, token=token)
+        assert reply.status == 200, reply.text
+        return reply.json  # type: ignore[no-any-return]
+
+    def call(self, method: str, args: dict[str, Any], token: str | None = ADMIN_TOKEN) -> list[Any]:
+        """One method call; returns [name, arguments, call id] of its response."""
+        return self.api([[method, args, "c1"]], token=token)["methodResponses"][0]  # type: ignore[no-any-return]

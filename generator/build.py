@@ -269,7 +269,7 @@ class Builder:
                     definition.pos("of") if target else definition.pos(),
                     f"view '{definition.name}' needs 'of: <Object>' naming an object",
                 )
-            for extra in ("fields", "variants", "permissionPrefix"):
+            for extra in ("fields", "variants", "permissionPrefix", "external"):
                 if extra in data:
                     self.error(definition.pos(extra), f"a view has no '{extra}': it shows the object it is 'of'")
             return Object(
@@ -303,6 +303,7 @@ class Builder:
             permission_prefix=data.get("permissionPrefix", ""),
             schema=schema,
             enterprise=data.get("enterprise", False),
+            external=data.get("external", False),
             webui=tuple(data.get("webui", ())),
             examples=examples,
             pos=definition.pos(),

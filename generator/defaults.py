@@ -13,22 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .ir import Enum, Schema, TypeRef
+from .runtime.errors import describe
 from .runtime.units import parse_duration, parse_size
 
 UTC_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
 
 
 def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a mapping",
-    }.get(type(value), type(value).__name__)
+    return describe(value, yaml=True)
 
 
 def _map_key(key: Any, ref: TypeRef) -> Any:

@@ -127,6 +127,9 @@ class Object:
     permission_prefix: str
     schema: Schema | None  # None for views
     enterprise: bool = False
+    # Described so that fields can refer to it, but served by another JMAP capability (the standard
+    # JMAP objects such as Mailbox): no page, handler or CLI command here.
+    external: bool = False
     webui: tuple[str, ...] = ()
     view_of: str | None = None
     examples: Examples = Examples()
@@ -191,5 +194,5 @@ class Registry:
 
     @property
     def managed(self) -> tuple[Object, ...]:
-        """Objects with JMAP methods (not views)."""
-        return tuple(o for o in self.objects if o.kind != "view")
+        """Objects with JMAP methods here: not views, and not external objects (served elsewhere)."""
+        return tuple(o for o in self.objects if o.kind != "view" and not o.external)

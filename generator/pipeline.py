@@ -11,10 +11,10 @@ from .formatting import format_python_files
 from .headers import edited_by_hand, with_header
 from .ir import Registry
 from .rendered import RenderedFile
-from .targets import docs, python_package
+from .targets import docs, python_client, python_package
 
 Target = Callable[[Registry], list[RenderedFile]]
-TARGETS: tuple[Target, ...] = (docs.outputs, python_package.outputs)
+TARGETS: tuple[Target, ...] = (docs.outputs, python_package.outputs, python_client.outputs)
 
 # Produced next to generated files by tools, not by us (an editable install, caches).
 IGNORED_PARTS = ("__pycache__", ".egg-info", ".pytest_cache", "build")

@@ -303,7 +303,7 @@ class Page:
     description: list[str] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)
     webui_link: str | None = None
-    breadcrumb: tuple[str, ...] = ()
+    breadcrumb: tuple[tuple[str, ...], ...] = ()  # one trail per WebUI place
     sections: list[str] = field(default_factory=list)
     multi_variant: str | None = None  # the sentence, when the page says it
     variants: list[VariantFact] = field(default_factory=list)
@@ -326,6 +326,8 @@ _TYPE_TOKEN = re.compile(r"\[<code>(.*?)</code>\]\(([^)]*)\)|<code>(.*?)</code>"
 _FIELD_HEADING = re.compile(r"`([^`]+)`\Z")
 _VARIANT_HEADING = re.compile(r'`@type: "([^"]+)"`\Z')
 _ANCHORED = re.compile(r"(.+?) \{#([^}]+)\}\Z")
+_TRAIL_ICON = re.compile(r"(?<=[^\s›;>])(?=<svg\b)")  # an icon right after a label starts another trail
+_TRAIL_TOKEN = re.compile(r"\\.|&[#A-Za-z0-9]+;|;|[^\\&;]+|.", re.S)  # escapes and entities keep their ";"
 _BREADCRUMB = re.compile(r"This object can be configured from the \[WebUI\]\(([^)]*)\) under (.*)\Z", re.S)
 _MULTI = re.compile(r".* is a \*\*multi-variant\*\* object", re.S)
 _PERMISSION = re.compile(r"This (method|operation) requires the (.+) \[permission\]\(([^)]*)\)\.\Z", re.S)
@@ -334,6 +336,20 @@ _NESTED_VARIANT = re.compile(
     r"(?:Carries the fields of \[`(?P<carries>[^`]+)`\]\((?P<link>[^)]*)\)\.|No additional fields\.)\Z",
     re.S,
 )
+
+
+def breadcrumb_trails(text: str) -> tuple[tuple[str, ...], ...]:
+    """Breadcrumb text → one tuple of labels per WebUI place (labels are separated by the breadcrumb
+    arrow). A page with several places separates them with an unescaped ";" (ours) or, on the site,
+    starts each with an icon right after the previous label (`Groups<svg ...> Management`); icons and
+    links around labels are dropped."""
+    trails = [""]
+    for token in _TRAIL_TOKEN.findall(_SVG.sub("", _TRAIL_ICON.sub(";", text))):
+        if token == ";":
+            trails.append("")
+        else:
+            trails[-1] += token
+    return tuple(tuple(inline_text(_LINK.sub(r"\1", p).strip()) for p in t.split("›")) for t in trails)
 
 
 def parse_type_line(line: str) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -424,8 +440,7 @@ class _Reader:
             self.page.notices.append((block.info, inline_text("\n".join(block.lines))))
         elif block.kind == "paragraph" and (crumb := _BREADCRUMB.match("\n".join(block.lines))):
             self.page.webui_link = crumb.group(1)
-            parts = _SVG.sub("", crumb.group(2)).split("›")
-            self.page.breadcrumb = tuple(inline_text(_LINK.sub(r"\1", p).strip()) for p in parts)
+            self.page.breadcrumb = breadcrumb_trails(crumb.group(2))
         elif block.kind == "paragraph":
             self.page.description.append(self.paragraph(block))
         else:

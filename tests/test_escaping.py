@@ -32,7 +32,7 @@ DESCRIPTION = (
     "| not | a table |"
 )
 LABEL = 'Label "q" \\ {{ x }} {% y %} """ <script>alert(1)</script> *x* [a](b) | `t`\n- second line'
-CRUMB = ("Set*tings*", "A|B {{ c }}", "<script>x</script>")
+CRUMB = ("Set*tings*", "A|B {{ c }}; d", "<script>x</script>")  # ";" separates WebUI places
 
 
 def _q(text: str) -> str:
@@ -187,7 +187,7 @@ def test_widget_texts_read_back_exactly(pages: dict[str, str]) -> None:
     assert page.front["title"] == "Widget"
     assert page.front["description"] == DESCRIPTION
     assert page.description == [DESCRIPTION]
-    assert page.breadcrumb == CRUMB
+    assert page.breadcrumb == (CRUMB,)
     assert [f.name for f in page.fields] == ["note", "mode", "shape", "command"]
     assert {f.description for f in page.fields} == {DESCRIPTION}
     assert [f.type for f in page.fields[:3]] == ["String?", "Mode", "Shape?"]

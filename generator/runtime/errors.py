@@ -48,17 +48,13 @@ def split_pointer(path: str) -> list[str]:
     return [unescape(t) for t in path.split("/")]
 
 
-def describe(value: Any) -> str:
+def describe(value: Any, *, yaml: bool = False) -> str:
+    """What kind of value this is, for messages; schema files say list/mapping, JSON array/object."""
     if value is None:
         return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names.update({list: "a list", dict: "a mapping"} if yaml else {list: "an array", dict: "an object"})
+    return names.get(type(value), type(value).__name__)
 
 
 def _unique(paths: list[str]) -> list[str]:

@@ -131,8 +131,12 @@ class JmapClient:
             problem = {}
         if not isinstance(problem, dict):
             problem = {}
-        kind = str(problem.get("type") or ("unauthorized" if exc.code == 401 else f"HTTP {exc.code}"))
-        return RequestError(exc.code, kind.rsplit(":", 1)[-1], str(problem.get("detail") or exc.reason or ""))
+        kind = str(problem.get("type") or "")
+        if kind.startswith("urn:ietf:params:jmap:error:"):
+            kind = kind.rsplit(":", 1)[-1]  # notJSON, notRequest, limit, unknownCapability
+        else:  # about:blank and friends say nothing more than the status does
+            kind = "unauthorized" if exc.code == 401 else str(problem.get("title") or "HTTP error")
+        return RequestError(exc.code, kind, str(problem.get("detail") or exc.reason or ""))
 
     def call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """One method call; a method-level error is raised as MethodError."""

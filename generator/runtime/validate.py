@@ -251,3 +251,16 @@ def parse(
     if ctx.issues or doc is MISSING:
         return doc, ctx.issues
     return doc, validate(reg, schema_name, doc)
+
+
+def check_value(reg: Registry, f: FieldDesc, value: Any, path: str = "") -> list[Issue]:
+    """The constraint failures of one decoded field value (the CLI checks each `--field` with it)."""
+    issues: list[Issue] = []
+    if value is None or value is MISSING:
+        if f.settable and not f.type.nullable:
+            _issue(issues, path or f.name, "Required", "is required")
+        return issues
+    check = _type_check(reg, f.type, f)
+    if check is not None:
+        check(value, path or f.name, issues)
+    return issues

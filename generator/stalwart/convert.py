@@ -258,6 +258,8 @@ class Converter:
             body["permissionPrefix"] = spec["permissionPrefix"]
         if spec.get("enterprise"):
             body["enterprise"] = True
+        if spec["type"] != "view" and not name.startswith(NAMESPACE):
+            body["external"] = True  # a standard JMAP object, served elsewhere (importer.external_note)
         if webui:
             body["webui"] = list(webui)
         if spec["type"] != "view":

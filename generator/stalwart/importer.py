@@ -95,9 +95,15 @@ def _convert(
     for name, spec in doc["objects"].items():
         ident = naming.of(name)
         body: Any = conv.object(name, crumbs.get(name, ()))
+        notes = []
         if naming.renamed(name):
-            why = f"Published as `{name}` (outside the {NAMESPACE} namespace); renamed: our `{name}` is {NAMESPACE}{name}."
-            body = Commented(body, (why,))
+            notes.append(
+                f"Published as `{name}` (outside the {NAMESPACE} namespace); renamed: our `{name}` is {NAMESPACE}{name}."
+            )
+        if body.get("external"):
+            notes += external_note(name)
+        if notes:
+            body = Commented(body, tuple(notes))
         defs.bodies[ident] = ("objects", body)
         if spec["type"] == "view":
             defs.views[ident] = naming.of(spec["objectName"])
@@ -121,6 +127,15 @@ def _convert(
             defs.bodies[name] = ("enums", placeholder)
             defs.enums.append(name)
     return defs
+
+
+def external_note(name: str) -> list[str]:
+    """Why an object published without the namespace is imported as `external: true`."""
+    return [
+        f"`{name}` is published without the {NAMESPACE} prefix: it is a standard JMAP object, served by its",
+        "own JMAP capability (mail, calendars, contacts, sieve...), not by the management API. It is",
+        "described so that references to it resolve; `external: true` gives it no page, handler or CLI command.",
+    ]
 
 
 def _stop_on_errors(report: Report) -> None:

@@ -2,22 +2,22 @@
 
 The rules follow SPEC §4 and the real v0.16 pages: type displays with links, annotations in a fixed
 order, nested types in first-reference (depth-first) order with heading depth by nesting, enums in
-the same walk. Descriptions and labels are data, so every one goes through `md_text`.
+the same walk; an enterprise notice for enterprise objects; the WebUI places of the object and of
+its views. Enums too large for a table on every page, and the permission list, are linked to pages
+of their own (`enum_links`). Descriptions and labels are data, so every one goes through `md_text`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..ir import Enum, Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
 from ..render import render
 from ..rendered import RenderedFile
-from ..runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
-from .examples import ExampleSet, examples_for
-from .text import md_code, md_table_code, md_table_text, md_text, yaml_scalar
+from .examples import ExampleSet, default_human, examples_for
+from .text import md_code, md_crumb, md_table_code, md_table_text, md_text, yaml_scalar
 
 SCALAR_DISPLAY = {
     "string": "String",
@@ -42,6 +42,13 @@ SCALAR_DISPLAY = {
 }
 SECRET_FORMATS = ("secret", "secretText")
 MAX_HEADING = 5
+# Site pages the reference pages link to (the real pages' targets).
+ENTERPRISE_URL = "/docs/server/enterprise"
+PERMISSIONS_PAGE = "../permissions.md"
+# An enum with more values than this is documented on a page of its own (../enum/<name>.md) instead
+# of in a table on every page that uses it: the real pages do so for Locale (336 values), TimeZone
+# (598) and the permission and event lists, and inline every enum of up to 19 values.
+LARGE_ENUM = 100
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,24 @@ class EnumDoc:
 
 
 @dataclass(frozen=True)
+class EnumPageDoc:
+    """A page of its own for a large enum (docs/ref/enum/<kebab-name>.md)."""
+
+    name: str
+    front_title: str
+    front_description: str
+    description: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class PageDoc:
     name: str
     front_title: str
     front_description: str
     description: str
-    breadcrumb: str
+    enterprise: bool  # the object needs an enterprise license: the page says so in a notice
+    breadcrumb: str  # every WebUI place of the object and its views, ready to print; "" for none
     kind_word: str  # "object" or "singleton"
     is_singleton: bool
     is_union: bool
@@ -104,12 +123,61 @@ class PageDoc:
     enums: tuple[EnumDoc, ...]
     cli_docs_url: str = "/docs/management/cli/overview"
     webui_docs_url: str = "/docs/management/webui/overview"
-    permissions_page: str = "../permissions.md"
+    permissions_page: str = PERMISSIONS_PAGE
+    enterprise_url: str = ENTERPRISE_URL
     sources: tuple[str, ...] = ()  # schema files this page was made from
 
 
 def anchor(name: str) -> str:
     return name.lower()
+
+
+def number(value: int | float) -> str:
+    """A bound as the pages print it: a whole float without its ".0" (1.0 → 1)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def permission_enum(registry: Registry) -> str | None:
+    """The enum listing the registry's permissions: its values hold every permission of every
+    managed object. Pages link it to the permissions page, as they link each method's permission."""
+    wanted = {p for o in registry.managed for p in o.permissions}
+    if not wanted:
+        return None
+    return next((e.name for e in registry.enums.values() if wanted <= {v.name for v in e.values}), None)
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """What every page needs to know about the others: which objects have a page, and where enums
+    documented away from the object pages live."""
+
+    pages: frozenset[str]  # names of the objects that have a page
+    enum_links: dict[str, str]  # enum name → link target, from `enum_links`
+
+    @classmethod
+    def of(cls, registry: Registry) -> SiteIndex:
+        return cls(frozenset(o.name for o in registry.managed), enum_links(registry))
+
+
+def enum_links(registry: Registry) -> dict[str, str]:
+    """Enums documented away from the object pages → the link target pages use for them."""
+    out: dict[str, str] = {}
+    permissions = permission_enum(registry)
+    for enum in registry.enums.values():
+        if enum.docs_page:
+            out[enum.name] = enum.docs_page
+        elif enum.name == permissions:
+            out[enum.name] = PERMISSIONS_PAGE
+        elif len(enum.values) > LARGE_ENUM:
+            out[enum.name] = f"../enum/{kebab(enum.name)}.md"
+    return out
+
+
+def breadcrumbs(registry: Registry, obj: Object) -> tuple[tuple[str, ...], ...]:
+    """Where the WebUI shows the object: its own place, then each of its views' (by view name), so
+    an object shown only through views (Account: Users and Groups) still gets its places."""
+    views = [o.webui for o in registry.objects if o.view_of == obj.name]
+    return tuple(trail for trail in dict.fromkeys((obj.webui, *views)) if trail)
 
 
 class _Segments:
@@ -138,6 +206,7 @@ class _Segments:
 @dataclass
 class PageBuilder:
     registry: Registry
+    site: SiteIndex
     nested: list[NestedDoc] = field(default_factory=list)
     enums: list[EnumDoc] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
@@ -147,10 +216,7 @@ class PageBuilder:
     def _link_for(self, ref: TypeRef) -> str:
         if ref.kind == "objectId":
             return f"./{kebab(ref.target or '')}.md"
-        enum = self.registry.enums.get(ref.target or "")
-        if enum is not None and enum.docs_page:
-            return enum.docs_page
-        return f"#{anchor(ref.target or '')}"
+        return self.site.enum_links.get(ref.target or "", f"#{anchor(ref.target or '')}")
 
     def _append(self, seg: _Segments, ref: TypeRef) -> None:
         if ref.kind in ("enum", "object"):
@@ -159,7 +225,10 @@ class PageBuilder:
             # A view has no page: an id of one is an id of the object it shows (Id<Account/Group> → Id<Account>).
             target = self.registry.object(ref.target or "").view_of or ref.target or ""
             seg.code("Id&lt;")
-            seg.link(target, self._link_for(TypeRef("objectId", target=target)))
+            if target in self.site.pages:
+                seg.link(target, self._link_for(TypeRef("objectId", target=target)))
+            else:  # an external object is documented by the JMAP capability that serves it
+                seg.code(target)
             seg.code("&gt;")
         elif ref.kind == "objectList":
             seg.link(ref.target or "", self._link_for(TypeRef("object", target=ref.target)))
@@ -185,41 +254,15 @@ class PageBuilder:
 
     # -- annotations -----------------------------------------------------------------------------
 
-    def human(self, value: Any, ref: TypeRef | None, zero: str = "s") -> Any:
-        """A wire value with durations and sizes in the human form the pages show, at any depth
-        ({"count": 100, "period": 60000} → {"count": 100, "period": "1m"})."""
-        if ref is None or value is None:
-            return value
-        if ref.format == "duration" and isinstance(value, int):
-            return format_duration(value, zero)
-        if ref.format == "size" and isinstance(value, int):
-            return format_size(value, zero if zero in SIZE_UNITS else "b")
-        if ref.kind in ("set", "objectList") and isinstance(value, list):
-            item = ref.item if ref.kind == "set" else TypeRef("object", target=ref.target)
-            return [self.human(v, item) for v in value]
-        if ref.kind == "map" and isinstance(value, dict):
-            return {k: self.human(v, ref.item) for k, v in value.items()}
-        if ref.kind == "object" and isinstance(value, dict):
-            schema = self.registry.schemas[ref.target or ""]
-            fields = schema.fields
-            if schema.is_union:
-                variant = next((v for v in schema.variants if v.name == value.get("@type")), None)
-                fields = self.registry.schemas[variant.type].fields if variant and variant.type else ()
-            by_name = {f.name: f.type for f in fields}
-            return {k: self.human(v, by_name.get(k)) for k, v in value.items()}
-        return value
-
     def default_literal(self, f: Field) -> str | None:
         if not f.has_default or f.default is None:
             return "false" if f.type.kind == "boolean" and not f.has_default else None
-        units = SIZE_UNITS if f.type.format == "size" else DURATION_UNITS
-        zero = zero_unit(f.default_source, units, "b" if f.type.format == "size" else "s")
-        return json.dumps(self.human(f.default, f.type, zero), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(default_human(self.registry, f), separators=(",", ":"), ensure_ascii=False)
 
     def annotations(self, f: Field) -> str:
         notes: list[str] = []
         if f.enterprise:
-            notes.append("enterprise")
+            notes.append(f"[enterprise]({ENTERPRISE_URL})")
         if f.required:
             notes.append("required")
         if f.update == "immutable":
@@ -231,7 +274,7 @@ class PageBuilder:
             notes.append(f"default: {md_code(literal)}")
         for label, value in (("min", f.min), ("max", f.max), ("min items", f.min_items), ("max length", f.max_length)):
             if value is not None:
-                notes.append(f"{label}: {value}")
+                notes.append(f"{label}: {number(value)}")
         if f.type.format in SECRET_FORMATS:
             notes.append("secret")
         return "".join(f" · {n}" for n in notes)
@@ -257,11 +300,11 @@ class PageBuilder:
             self.add_nested(self.registry.schemas[ref.target or ""], depth)
 
     def add_enum(self, enum: Enum) -> None:
-        if enum.name in self.seen or enum.docs_page:
+        if enum.name in self.seen or enum.name in self.site.enum_links:
             return
         self.seen.add(enum.name)
-        rows = tuple((md_table_code(v.name), md_table_text(v.label or v.name)) for v in enum.values)
-        self.enums.append(EnumDoc(enum.name, anchor(enum.name), f"### {enum.name} {{#{anchor(enum.name)}}}", rows))
+        heading = f"### {enum.name} {{#{anchor(enum.name)}}}"
+        self.enums.append(EnumDoc(enum.name, anchor(enum.name), heading, enum_rows(enum)))
 
     def add_nested(self, schema: Schema, depth: int) -> None:
         if schema.name in self.seen:
@@ -288,10 +331,14 @@ class PageBuilder:
                 self.add_nested(self.registry.schemas[v.type], depth + 1)
 
 
-def page_for(registry: Registry, obj: Object) -> PageDoc:
+def enum_rows(enum: Enum) -> tuple[tuple[str, str], ...]:
+    return tuple((md_table_code(v.name), md_table_text(v.label or v.name)) for v in enum.values)
+
+
+def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> PageDoc:
     schema = obj.schema
     assert schema is not None, "views have no page"
-    builder = PageBuilder(registry)
+    builder = PageBuilder(registry, site or SiteIndex.of(registry))
     builder.seen.add(schema.name)
     variants: list[VariantDoc] = []
     for v in schema.variants:
@@ -309,7 +356,9 @@ def page_for(registry: Registry, obj: Object) -> PageDoc:
         front_title=yaml_scalar(obj.name),
         front_description=yaml_scalar(obj.description),
         description=md_text(obj.description),
-        breadcrumb=" › ".join(md_text(p) for p in obj.webui),
+        enterprise=obj.enterprise,
+        # Several places are separated by "; " (a ";" inside a label is escaped, so it stays text).
+        breadcrumb="; ".join(" › ".join(md_crumb(p) for p in trail) for trail in breadcrumbs(registry, obj)),
         kind_word="singleton" if obj.is_singleton else "object",
         is_singleton=obj.is_singleton,
         is_union=schema.is_union,
@@ -328,9 +377,23 @@ def page_path(obj: Object) -> str:
     return f"docs/ref/object/{kebab(obj.name)}.md"
 
 
+def enum_page(enum: Enum) -> EnumPageDoc:
+    description = enum.description or f"Values of the {enum.name} enum."
+    return EnumPageDoc(
+        enum.name, yaml_scalar(enum.name), yaml_scalar(description), md_text(description), enum_rows(enum)
+    )
+
+
 def outputs(registry: Registry) -> list[RenderedFile]:
+    """One page per managed object, and one per large enum (`enum_links`)."""
+    site = SiteIndex.of(registry)
     out = []
     for obj in registry.managed:
-        page = page_for(registry, obj)
+        page = page_for(registry, obj, site)
         out.append(RenderedFile(page_path(obj), render("docs/object.md.jinja", page=page), page.sources))
+    for name, link in site.enum_links.items():
+        enum = registry.enums[name]
+        if link == f"../enum/{kebab(name)}.md" and not enum.docs_page:
+            text = render("docs/enum.md.jinja", page=enum_page(enum))
+            out.append(RenderedFile(f"docs/ref/enum/{kebab(name)}.md", text, (enum.pos.file,)))
     return out

@@ -1,8 +1,22 @@
 """Example requests and CLI lines for an object, shared by the docs and the tests that run them.
 
-Each example must work against the generated server and CLI, so the payloads are built from the
-schema (a create names a real variant and fills the required fields; an update sets a field that
-exists) unless the schema file gives an explicit example.
+The rules are those the real v0.16 reference pages follow, kept wherever they give a valid request
+(SPEC §4: every example must work against the generated server and CLI):
+
+- create: every mutable field of the object (of its first variant, for a union), in declaration
+  order, set to its default in human form ("1m", "10mb") or else to a sample of its type
+  ("Example", "<Domain id>", `false`, `1000`, `[]`, `{}`, nested objects filled the same way);
+  where that sample would break a constraint (`minItems`, `min`, `max`, `maxLength`) it is adjusted
+  to satisfy it;
+- update: for a union, restating the id (the documented no-op); otherwise `description`, else `name`,
+  else the first settable text field set to "updated value"; else the first settable field set to
+  its create value;
+- CLI update: `description='Updated'` where the object has a settable description (as the real
+  pages always write it), else the curl update's property;
+- CLI create: the create payload's fields in declaration order, nested values as compact JSON with
+  sorted keys, each argument shell-quoted.
+
+An explicit `examples:` section in the schema overrides the payloads.
 """
 
 from __future__ import annotations
@@ -12,8 +26,9 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import Field, Object, Registry
+from ..ir import Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
+from ..runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
 
 CORE_CAPABILITY = "urn:ietf:params:jmap:core"
 
@@ -24,9 +39,15 @@ SAMPLE_STRINGS = {
     "socketAddress": "0.0.0.0:25",
     "uri": "https://example.com",
     "color": "#336699",
-    "text": "Example",
     "html": "<p>Example</p>",
 }
+SAMPLE_STRING = "Example"
+SAMPLE_NUMBER = 1000
+SAMPLE_DATETIME = "2026-01-01T00:00:00Z"
+UPDATED_TEXT = "updated value"  # what a curl update example writes into a text field
+CLI_UPDATED_TEXT = "Updated"  # ... and a CLI update example (the real pages' spelling)
+TEXT_FORMATS = ("string", "text")  # formats any text is valid in
+LABEL_FIELDS = ("description", "name")  # the human label an update example changes, first found wins
 
 
 @dataclass(frozen=True)
@@ -53,63 +74,170 @@ class ExampleSet:
     cli: tuple[CliExample, ...]
 
 
-def sample_value(f: Field, registry: Registry) -> Any:
-    """A valid value for a required field (an explicit `example:` in the schema wins)."""
-    if f.example is not None:
-        return f.example
-    ref = f.type
-    if ref.kind == "string":
-        return SAMPLE_STRINGS.get(ref.format or "", "Example")
-    if ref.kind == "enum":
-        return registry.enums[ref.target or ""].values[0].name
-    if ref.kind == "objectId":
-        return f"<{ref.target} id>"
-    if ref.kind == "utcDateTime":
-        return "2026-01-01T00:00:00Z"
-    if ref.kind == "blobId":
-        return "<blob id>"
-    if ref.kind == "object":
-        schema = registry.schemas[ref.target or ""]
+# -- values in the form people write them ----------------------------------------------------------
+
+
+def human(registry: Registry, value: Any, ref: TypeRef | None, zero: str = "s") -> Any:
+    """A wire value with durations and sizes in the human form pages and examples show, at any depth
+    ({"count": 100, "period": 60000} → {"count": 100, "period": "1m"}); the server accepts both."""
+    if ref is None or value is None:
+        return value
+    if ref.format == "duration" and isinstance(value, int):
+        return format_duration(value, zero)
+    if ref.format == "size" and isinstance(value, int):
+        return format_size(value, zero if zero in SIZE_UNITS else "b")
+    if ref.kind in ("set", "objectList") and isinstance(value, list):
+        item = ref.item if ref.kind == "set" else TypeRef("object", target=ref.target)
+        return [human(registry, v, item) for v in value]
+    if ref.kind == "map" and isinstance(value, dict):
+        return {k: human(registry, v, ref.item) for k, v in value.items()}
+    if ref.kind == "object" and isinstance(value, dict):
+        fields = fields_of(registry, registry.schemas[ref.target or ""], value.get("@type"))
+        by_name = {f.name: f.type for f in fields}
+        return {k: human(registry, v, by_name.get(k)) for k, v in value.items()}
+    return value
+
+
+def default_human(registry: Registry, f: Field) -> Any:
+    """The field's default as its author would write it; a zero keeps the unit the author wrote
+    ("0ms"), else the smallest natural one ("0s", "0b")."""
+    units, fallback = (SIZE_UNITS, "b") if f.type.format == "size" else (DURATION_UNITS, "s")
+    return human(registry, f.default, f.type, zero_unit(f.default_source, units, fallback))
+
+
+def fields_of(registry: Registry, schema: Schema, variant: str | None = None) -> tuple[Field, ...]:
+    """A single schema's fields, or the fields of a union's variant (its first when not named)."""
+    if not schema.is_union:
+        return schema.fields
+    chosen = next((v for v in schema.variants if v.name == variant), schema.variants[0])
+    return registry.schemas[chosen.type].fields if chosen.type else ()
+
+
+# -- samples ---------------------------------------------------------------------------------------
+
+
+def _number(f: Field | None) -> int | float:
+    """1000 moved inside the field's bounds."""
+    value: int | float = SAMPLE_NUMBER
+    if f is not None and f.max is not None:
+        value = min(value, f.max)
+    if f is not None and f.min is not None:
+        value = max(value, f.min)
+    return value
+
+
+def _string(ref: TypeRef, f: Field | None, index: int = 0) -> str:
+    text = SAMPLE_STRINGS.get(ref.format or "", SAMPLE_STRING)
+    if index:  # distinct members for a set that needs several
+        text = f"{index}.{text}" if ref.format in ("emailAddress", "uri") else f"{text}{index}"
+    if f is not None and f.max_length is not None:
+        text = text[: f.max_length]
+    return text
+
+
+class Sampler:
+    """Sample values for create payloads; nested objects are filled with the same rules."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.open: list[str] = []  # schemas being filled, so a recursive type cannot loop
+
+    def field(self, f: Field) -> Any:
+        if f.example is not None:
+            return f.example
+        if f.has_default and f.default is not None:
+            return default_human(self.registry, f)
+        return self.value(f.type, f)
+
+    def value(self, ref: TypeRef, f: Field | None = None, index: int = 0) -> Any:
+        kind = ref.kind
+        if kind == "boolean":
+            return False
+        if kind == "number":
+            return _number(f) + index
+        if kind == "string":
+            return _string(ref, f, index)
+        if kind == "enum":
+            values = self.registry.enums[ref.target or ""].values
+            return values[index % len(values)].name
+        if kind == "objectId":
+            target = self.registry.object(ref.target or "").view_of or ref.target
+            return f"<{target} id>" if not index else f"<{target} id {index + 1}>"
+        if kind == "utcDateTime":
+            return SAMPLE_DATETIME
+        if kind == "blobId":
+            return "<blob id>"
+        count = (f.min_items or 0) if f is not None else 0
+        if kind == "set":
+            return [self.value(ref.item, None, i) for i in range(count)]  # type: ignore[arg-type]
+        if kind == "objectList":
+            return [self.value(TypeRef("object", target=ref.target)) for _ in range(count)]
+        if kind == "map":
+            return {self.value(ref.key, None, i): self.value(ref.item) for i in range(count)}  # type: ignore[arg-type]
+        return self.nested(self.registry.schemas[ref.target or ""])
+
+    def nested(self, schema: Schema, variant: str | None = None) -> dict[str, Any]:
+        if schema.name in self.open:
+            return {}
+        self.open.append(schema.name)
+        out: dict[str, Any] = {}
         if schema.is_union:
-            variant = schema.variants[0]
-            fields = registry.schemas[variant.type].fields if variant.type else ()
-            return {"@type": variant.name, **{g.name: sample_value(g, registry) for g in fields if g.required}}
-        return {g.name: sample_value(g, registry) for g in schema.fields if g.required}
-    return None
+            out["@type"] = next((v for v in schema.variants if v.name == variant), schema.variants[0]).name
+        for f in fields_of(self.registry, schema, variant):
+            if f.update == "mutable":
+                out[f.name] = self.field(f)
+        self.open.pop()
+        return out
+
+
+# -- payloads --------------------------------------------------------------------------------------
 
 
 def create_payload(registry: Registry, obj: Object) -> dict[str, Any]:
     if obj.examples.create is not None:
         return dict(obj.examples.create)
-    schema = obj.schema
-    assert schema is not None
-    payload: dict[str, Any] = {}
-    fields: tuple[Field, ...] = schema.fields
-    if schema.is_union:
-        wanted = obj.examples.create_variant or schema.variants[0].name
-        variant = next(v for v in schema.variants if v.name == wanted)
-        payload["@type"] = variant.name
-        fields = registry.schemas[variant.type].fields if variant.type else ()
-    for f in fields:
-        if f.required:
-            payload[f.name] = sample_value(f, registry)
-    return payload
+    assert obj.schema is not None
+    return Sampler(registry).nested(obj.schema, obj.examples.create_variant)
+
+
+def _settable_text(f: Field) -> bool:
+    return f.update == "mutable" and f.type.kind == "string" and f.type.format in TEXT_FORMATS
 
 
 def update_payload(registry: Registry, obj: Object) -> dict[str, Any]:
-    """An update that is valid on the example object: the schema's, else a field set to a legal value."""
+    """An update that is valid on the example object: the schema's, else the rule in the module doc."""
     if obj.examples.update is not None:
         return dict(obj.examples.update)
     schema = obj.schema
     assert schema is not None
+    by_name = {f.name: f for f in schema.fields}
+    for name in LABEL_FIELDS:
+        if name in by_name and _settable_text(by_name[name]):
+            return {name: UPDATED_TEXT}
     for f in schema.fields:
-        if f.update == "mutable" and f.has_default and f.default is not None:
-            return {f.name: f.default}
+        if _settable_text(f):
+            return {f.name: UPDATED_TEXT}
     for f in schema.fields:
-        if f.update == "mutable" and f.type.kind == "string":
-            return {f.name: "updated value"}
-    # Nothing settable in general (a union): restating the id is the documented no-op update.
+        if f.update == "mutable":
+            return {f.name: Sampler(registry).field(f)}
+    # Nothing settable at the top level (a union): restating the id is the documented no-op update.
     return {"id": obj.examples.id}
+
+
+def cli_update_fields(registry: Registry, obj: Object, update: dict[str, Any]) -> dict[str, Any]:
+    """The `--field` pairs of the CLI update example (see the module doc)."""
+    assert obj.schema is not None
+    fields = {f.name: f for f in fields_of(registry, obj.schema, obj.examples.create_variant)}
+    if obj.examples.update is None and "description" in fields and _settable_text(fields["description"]):
+        return {"description": CLI_UPDATED_TEXT}
+    if set(update) != {"id"} or obj.is_singleton:
+        return dict(update)
+    # The CLI addresses the object by argument; restating the variant is its no-op update.
+    create = create_payload(registry, obj)
+    return {"@type": create["@type"]} if "@type" in create else {}
+
+
+# -- rendering -------------------------------------------------------------------------------------
 
 
 def jmap_request(registry: Registry, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +259,9 @@ def curl(registry: Registry, body: dict[str, Any]) -> str:
 
 
 def _cli_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def _cli(registry: Registry, title: str, argv: list[str], fields: dict[str, Any]) -> CliExample:
@@ -156,11 +286,12 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
 
     get = example("Get", "Get", "get", {"ids": [oid]})
     update = update_payload(registry, obj)
+    cli_update = cli_update_fields(registry, obj, update)
     if obj.is_singleton:
         set_ops: tuple[Example, ...] = (example("Update", "Update", "set", {"update": {oid: update}}),)
         cli = (
             _cli(registry, "Fetch", ["get", name], {}),
-            _cli(registry, "Update", ["update", name], update),
+            _cli(registry, "Update", ["update", name], cli_update),
         )
         return ExampleSet(get, set_ops, None, cli)
     create = create_payload(registry, obj)
@@ -174,10 +305,6 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
     create_fields = dict(create)
     if "@type" in create_fields:
         target = f"{name}/{kebab(create_fields.pop('@type'))}"
-    cli_update = dict(update)
-    if set(cli_update) == {"id"}:
-        # The CLI addresses the object by argument; restating the variant is its no-op update.
-        cli_update = {"@type": create["@type"]} if "@type" in create else {}
     cli = (
         _cli(registry, "Fetch", ["get", name, oid], {}),
         _cli(registry, "Create", ["create", target], create_fields),

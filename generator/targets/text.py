@@ -26,6 +26,15 @@ def md_text(text: str) -> str:
     return _BLOCK_START.sub(r"\1\\\2", "".join(out))
 
 
+_ENTITY_OR_SEMICOLON = re.compile(r"(&[#A-Za-z0-9]+;)|;")
+
+
+def md_crumb(text: str) -> str:
+    """One part of a breadcrumb line: places are separated by ";", so a ";" of the label is escaped
+    (the ones ending the entities `md_text` writes stay as they are)."""
+    return _ENTITY_OR_SEMICOLON.sub(lambda m: m.group(1) or "\\;", md_text(text))
+
+
 def md_table_text(text: str) -> str:
     """Text for a table cell: `md_text` already backslashes `|`; a line break would end the row."""
     return md_text(text).replace("\n", "<br />")

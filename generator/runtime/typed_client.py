@@ -1,0 +1,108 @@
+"""Method groups of the typed client: `client.action.create(...)`, `client.spam_dnsbl_settings.get()`.
+
+Models go out through `to_wire` and come back through `from_wire`, the runtime's one codec; a
+refused object raises `SetError`, a refused call `MethodError` (both carry type, description
+and properties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from .descriptors import ObjectDesc
+from .jmap_client import JmapClient, JmapError, SetError
+from .models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+class NotFound(JmapError):
+    def __init__(self, obj: str, object_id: str) -> None:
+        super().__init__(f"{obj} {object_id!r} not found")
+        self.id = object_id
+
+
+def _changes(changes: Model | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(changes, Model):
+        data = changes.to_wire()
+        data.pop("id", None)
+        return data
+    return dict(changes)
+
+
+class _Group(Generic[M]):
+    def __init__(self, client: JmapClient, obj: ObjectDesc, model: type[M]) -> None:
+        self._client, self._obj, self._model = client, obj, model
+
+    def _call(self, verb: str, args: dict[str, Any]) -> dict[str, Any]:
+        return self._client.call(f"{self._obj.jmap_name}/{verb}", args)
+
+    def _fetch(self, ids: Sequence[str] | None, properties: Sequence[str] | None = None) -> list[M]:
+        args: dict[str, Any] = {"ids": None if ids is None else list(ids)}
+        if properties is not None:
+            args["properties"] = list(properties)
+        result = self._call("get", args)
+        if ids is not None and len(ids) == 1 and result.get("notFound"):
+            raise NotFound(self._obj.name, ids[0])
+        return [self._model.from_wire(item) for item in result.get("list", ())]
+
+    def _set(self, args: dict[str, Any], refused: str) -> dict[str, Any]:
+        result = self._call("set", args)
+        for object_id, error in (result.get(refused) or {}).items():
+            raise SetError.from_wire(object_id, error)
+        return result
+
+
+class ObjectGroup(_Group[M]):
+    """A collection: get, create, update, destroy, query."""
+
+    def get(self, ids: Sequence[str] | None = None, properties: Sequence[str] | None = None) -> list[M]:
+        """`ids=None` returns every object (up to the server's limit)."""
+        return self._fetch(ids, properties)
+
+    def get_one(self, object_id: str) -> M:
+        found = self._fetch([object_id])
+        if not found:
+            raise NotFound(self._obj.name, object_id)
+        return found[0]
+
+    def create(self, obj: M | Mapping[str, Any]) -> M:
+        """Creates and returns the stored object (its id and server-set values filled in)."""
+        payload = _changes(obj)
+        created = self._set({"create": {"c": payload}}, "notCreated")["created"]["c"]
+        return self._model.from_wire({**payload, **created})
+
+    def update(self, object_id: str, changes: M | Mapping[str, Any]) -> None:
+        """`changes` maps property names or JSON-pointer paths to new values."""
+        self._set({"update": {object_id: _changes(changes)}}, "notUpdated")
+
+    def destroy(self, *object_ids: str) -> None:
+        self._set({"destroy": list(object_ids)}, "notDestroyed")
+
+    def query(
+        self,
+        filter: Mapping[str, Any] | None = None,
+        sort: Iterable[Mapping[str, Any]] | None = None,
+        position: int = 0,
+        limit: int | None = None,
+    ) -> list[str]:
+        args: dict[str, Any] = {"filter": dict(filter or {}), "position": position}
+        if sort is not None:
+            args["sort"] = [dict(s) for s in sort]
+        if limit is not None:
+            args["limit"] = limit
+        return list(self._call("query", args)["ids"])
+
+
+class SingletonGroup(_Group[M]):
+    """A singleton: get and update; a never-written one reads as its defaults."""
+
+    def get(self) -> M:
+        found = self._fetch(["singleton"])
+        if not found:
+            raise NotFound(self._obj.name, "singleton")
+        return found[0]
+
+    def update(self, changes: M | Mapping[str, Any]) -> None:
+        self._set({"update": {"singleton": _changes(changes)}}, "notUpdated")

@@ -434,3 +434,19 @@ def default_view(reg: Registry, schema_name: str, variant: str | None = None) ->
             template = {"@type": tag, **{fp.name: fp.default for fp in plans if fp.default is not MISSING}}
         reg.cache[key] = template
     return template  # type: ignore[no-any-return]
+
+
+def default_listing(reg: Registry, schema_name: str) -> dict[str, Any]:
+    """What `get` shows of an object nobody has written (a singleton): its defaults, with null for
+    each field that has no default and so no value yet (a required one), since a get lists every
+    field (SPEC §3). Cached; for readers that never modify it."""
+    key = ("listing", schema_name)
+    listing = reg.cache.get(key)
+    if listing is None:
+        view = default_view(reg, schema_name)
+        p = plan(reg, schema_name)
+        plans = p.variants[view["@type"]][0] if p.union else p.fields
+        listing = {"@type": view["@type"]} if p.union else {}
+        listing.update((fp.name, view.get(fp.name)) for fp in plans)
+        reg.cache[key] = listing
+    return listing  # type: ignore[no-any-return]

@@ -67,8 +67,23 @@ class Model:
         return cls._from_wire_general(data, text=text)
 
     @classmethod
-    def _from_wire_general(cls: type[M], data: Any, *, text: bool = False) -> M:
-        """The descriptor-driven path: every input form, every problem reported."""
+    def from_stored(cls: type[M], data: Any) -> M:
+        """An object as a server's get shows it: like `from_wire`, except that a required field
+        the server shows as null has no value yet (a singleton nobody has written: its required
+        fields have no default) and reads as None instead of failing."""
+        if type(data) is dict:
+            reg = cls.__registry__
+            schema = reg.schema(cls.__schema__)
+            fields = reg.variant_fields(schema, data.get("@type", cls.__variant__)) or ()
+            unset = frozenset(f.name for f in fields if f.settable and not f.type.nullable and data.get(f.name) is None)
+            if unset:
+                return cls._from_wire_general({k: v for k, v in data.items() if k not in unset}, unset=unset)
+        return cls.from_wire(data)
+
+    @classmethod
+    def _from_wire_general(cls: type[M], data: Any, *, text: bool = False, unset: frozenset[str] = frozenset()) -> M:
+        """The descriptor-driven path: every input form, every problem reported (except that the
+        `unset` fields may have no value: see `from_stored`)."""
         reg, schema = cls.__registry__, cls.__schema__
         obj_id = None
         if type(data) is dict and ("id" in data or (cls.__variant__ and "@type" not in data)):
@@ -77,6 +92,10 @@ class Model:
             if cls.__variant__:
                 data.setdefault("@type", cls.__variant__)
         doc, issues = parse(reg, schema, data, text=text)
+        if unset:
+            issues = [i for i in issues if not (i.type == "Required" and i.path in unset)]
+            if doc is not MISSING:
+                doc = {**doc, **dict.fromkeys(unset)}
         if issues:
             raise ValidationFailed(issues)
         target = cls if not plan(reg, schema).union else model_class(reg, schema, doc["@type"])

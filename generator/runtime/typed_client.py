@@ -1,6 +1,6 @@
 """Method groups of the typed client: `client.action.create(...)`, `client.spam_dnsbl_settings.get()`.
 
-Models go out through `to_wire` and come back through `from_wire`, the runtime's one codec; a
+Models go out through `to_wire` and come back through `from_stored` (`from_wire`), the runtime's one codec; a
 refused object raises `SetError`, a refused call `MethodError` (both carry type, description
 and properties).
 """
@@ -45,7 +45,7 @@ class _Group(Generic[M]):
         result = self._call("get", args)
         if ids is not None and len(ids) == 1 and result.get("notFound"):
             raise NotFound(self._obj.name, ids[0])
-        return [self._model.from_wire(item) for item in result.get("list", ())]
+        return [self._model.from_stored(item) for item in result.get("list", ())]
 
     def _set(self, args: dict[str, Any], refused: str) -> dict[str, Any]:
         result = self._call("set", args)

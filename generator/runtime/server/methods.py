@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..codec import default_view, defaults
+from ..codec import default_listing, defaults
 from ..descriptors import ObjectDesc, Registry
 from ..encode import encode_object
 from .auth import Principal
@@ -64,11 +64,12 @@ class Call:
         return value
 
     def view(self, obj_id: str) -> dict[str, Any] | None:
-        """Like `load`, for reading only: a never-written singleton shares the cached defaults."""
+        """Like `load`, for reading only: a never-written singleton shares the cached defaults (with
+        null for a required field, which has no default)."""
         if self.obj.is_singleton:
             if obj_id != SINGLETON_ID:
                 return None
-            return self.store.get(self.obj.name, obj_id) or default_view(self.reg, self.schema)
+            return self.store.get(self.obj.name, obj_id) or default_listing(self.reg, self.schema)
         return self.store.get(self.obj.name, obj_id)
 
     def response_base(self) -> dict[str, Any]:

@@ -77,12 +77,24 @@ class Field:
 
     @property
     def required(self) -> bool:
-        """Must be given on create: mutable, not nullable, no default, and a kind with no natural empty value."""
+        """Annotated `required` in the docs (SPEC §4), and refused when missing on create: mutable,
+        not nullable, no default, and a kind with no natural empty value."""
         return (
             self.update == "mutable"
             and not self.type.nullable
             and not self.has_default
             and self.type.kind not in ("boolean", "number", "set", "objectList", "map")
+        )
+
+    @property
+    def needed_on_create(self) -> bool:
+        """What a create must give: the required fields, and immutable scalars with no value of
+        their own (the runtime fills nested objects and empty collections, not a missing string)."""
+        return self.required or (
+            self.update == "immutable"
+            and not self.type.nullable
+            and not self.has_default
+            and self.type.kind not in ("boolean", "number", "set", "objectList", "map", "object")
         )
 
 

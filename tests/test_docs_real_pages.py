@@ -379,11 +379,11 @@ def payload_problems(subject: Subject, payload: dict[str, Any], create: bool) ->
                 out[key] = [f"the example object's id is {subject.obj.examples.id!r}"]
         elif key not in fields:
             out[key] = [f"{subject.obj.name} has no property {key!r}"]
-        elif fields[key].update != "mutable":
-            out[key] = [f"{key!r} is not settable"]
+        elif fields[key].update == "serverSet" or (fields[key].update == "immutable" and not create):
+            out[key] = [f"{key!r} is not settable{' after create' if fields[key].update == 'immutable' else ''}"]
         elif problems := value_problems(subject.registry, fields[key], value):
             out[key] = problems
-    if create and (missing := [f.name for f in fields.values() if f.required and f.name not in payload]):
+    if create and (missing := [f.name for f in fields.values() if f.needed_on_create and f.name not in payload]):
         out[""] = [f"required {', '.join(missing)} missing"]
     return out
 
@@ -422,7 +422,7 @@ def corrected(subject: Subject, real: dict[str, Any], ours: dict[str, Any], crea
     if not set(real) - set(ours) <= set(real_problems):
         return False
     if create:
-        required = {f.name for f in subject.example_fields(ours.get("@type")) if f.required}
+        required = {f.name for f in subject.example_fields(ours.get("@type")) if f.needed_on_create}
         return set(ours) - set(real) <= required
     return len(ours) == len(real)
 

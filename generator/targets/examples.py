@@ -135,6 +135,13 @@ def _string(ref: TypeRef, f: Field | None, index: int = 0) -> str:
     return text
 
 
+def _out_of_bounds(f: Field, value: Any) -> bool:
+    """A default its own field refuses (the published x:Rate has such): an example must not use it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return (f.min is not None and value < f.min) or (f.max is not None and value > f.max)
+
+
 class Sampler:
     """Sample values for create payloads; nested objects are filled with the same rules."""
 
@@ -145,7 +152,7 @@ class Sampler:
     def field(self, f: Field) -> Any:
         if f.example is not None:
             return f.example
-        if f.has_default and f.default is not None:
+        if f.has_default and f.default is not None and not _out_of_bounds(f, f.default):
             return default_human(self.registry, f)
         return self.value(f.type, f)
 
@@ -184,7 +191,7 @@ class Sampler:
         if schema.is_union:
             out["@type"] = next((v for v in schema.variants if v.name == variant), schema.variants[0]).name
         for f in fields_of(self.registry, schema, variant):
-            if f.update == "mutable":
+            if f.update == "mutable" or f.needed_on_create:  # an immutable field a create must give
                 out[f.name] = self.field(f)
         self.open.pop()
         return out

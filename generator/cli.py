@@ -1,49 +1,80 @@
-"""`python -m generator generate|check`: the commands `make generate` and `make check` wrap."""
+"""`python -m generator generate|check`: the commands `make generate` and `make check` wrap.
+
+Imports are deferred to the command that needs them: a `generate` with nothing to do loads no
+schema, template or formatter, and finishes in a fraction of a second (generator/incremental.py).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import SchemaError
-from .ir import Registry
-from .pipeline import compare, render_tree, write
-from .schema_loader import load_registry
-from .stalwart import commands as stalwart_commands
+
+if TYPE_CHECKING:
+    from .ir import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
+OWN_COMMANDS = ("generate", "check")
+
+
+def _print_errors(exc: SchemaError, schema_dir: Path) -> None:
+    for diagnostic in exc.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    count = len(exc.diagnostics)
+    print(f"error: {count} problem{'s' if count != 1 else ''} in {schema_dir}; nothing was written", file=sys.stderr)
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _load(schema_dir: Path) -> Registry | None:
+    from .schema_loader import load_registry
+
     try:
         registry, notes = load_registry(schema_dir)
     except SchemaError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        count = len(exc.diagnostics)
-        print(
-            f"error: {count} problem{'s' if count != 1 else ''} in {schema_dir}; nothing was written", file=sys.stderr
-        )
+        _print_errors(exc, schema_dir)
         return None
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+    _print_notes(notes)
     return registry
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    registry = _load(args.schema)
-    if registry is None:
+    from .incremental import generate
+
+    try:
+        report = generate(args.schema, args.out)
+    except SchemaError as exc:
+        _print_errors(exc, args.schema)
         return 1
-    files = render_tree(registry)
-    written, removed = write(files, args.out)
-    print(
-        f"{len(files)} files in {args.out}: {len(written)} written, {len(removed)} removed, {len(files) - len(written)} unchanged"
-    )
+    _print_notes(report.notes)
+    if args.verbose:
+        for label, paths in (("changed", report.changed), ("formatted", report.finished)):
+            for path in paths:
+                print(f"{label}: {path}")
+        for label, paths in (("written", report.written), ("removed", report.removed)):
+            for path in paths:
+                print(f"{label}: {args.out / path}")
+    unchanged = report.total - len(report.written)
+    summary = f"{report.total} files in {args.out}: {len(report.written)} written, {len(report.removed)} removed, {unchanged} unchanged"
+    if report.skipped:
+        summary += " (inputs and outputs as the last run left them: nothing rendered)"
+    else:
+        summary += f" ({len(report.finished)} formatted, {report.total - len(report.finished)} reused)"
+    print(summary)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Always a full render in memory, compared byte for byte: correctness over speed."""
+    from .pipeline import compare, render_tree
+
     registry = _load(args.schema)
     if registry is None:
         return 1
@@ -62,21 +93,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(with_importers: bool = True) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
     for name, func, helptext in (
-        ("generate", cmd_generate, "render every output and write what changed"),
+        ("generate", cmd_generate, "render what changed and write it; skips all work when nothing did"),
         ("check", cmd_check, "render in memory and fail with a diff if the output tree differs"),
     ):
         cmd = sub.add_parser(name, help=helptext)
         cmd.add_argument("--schema", type=Path, default=ROOT / "schema", help="schema directory (default: schema/)")
         cmd.add_argument("--out", type=Path, default=ROOT / "generated", help="output directory (default: generated/)")
         cmd.set_defaults(func=func)
-    stalwart_commands.register(sub)  # import-stalwart, export-stalwart
+        if name == "generate":
+            cmd.add_argument("-v", "--verbose", action="store_true", help="list changed inputs and what was redone")
+    if with_importers:
+        from .stalwart import commands as stalwart_commands
+
+        stalwart_commands.register(sub)  # import-stalwart, export-stalwart
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The importers pull in jsonschema and the Stalwart converter (~0.1 s): a no-op generate
+    # should not pay for commands it is not running.
+    own = bool(argv) and argv[0] in OWN_COMMANDS
+    args = parser(with_importers=not own).parse_args(argv)
     return int(args.func(args))

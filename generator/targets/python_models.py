@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..formatting import LINE_LENGTH
 from ..ir import Field, Registry, Schema, TypeRef
 from ..names import enum_member, python_module
 
@@ -40,7 +41,8 @@ class ClassView:
 class ModuleView:
     module: str
     imports: tuple[str, ...]  # full import lines, sorted
-    late_imports: tuple[str, ...]  # other model modules, imported after this module's classes exist
+    # other model modules, imported after this module's classes exist: (module, class names)
+    late_imports: tuple[tuple[str, tuple[str, ...]], ...]
     classes: tuple[ClassView, ...]
     exports: tuple[str, ...]
     sources: tuple[str, ...]
@@ -176,7 +178,14 @@ class ModelBuilder:
             default = self.default(f, imports, here)
             if default == "None" and not f.type.nullable:  # a server-set value nobody has set yet
                 annotation += " | None"
-            out.append(AttrView(f.py_name, annotation, default, "; ".join(notes)))
+            comment = "; ".join(notes)
+            line = f"    {f.py_name}: {annotation} = {default}" + (f"  # {comment}" if comment else "")
+            if default is not None and default[:1] in "'\"" and len(line) > LINE_LENGTH:
+                # ruff leaves a string too long for its line as it is, black parenthesizes it; both
+                # split a call the same way, so the output stays black-clean without running black
+                imports.uses_field = True
+                default = f"field(default={default})"
+            out.append(AttrView(f.py_name, annotation, default, comment))
         return tuple(out)
 
     def module(self, schema: Schema, object_names: set[str]) -> ModuleView:
@@ -213,9 +222,7 @@ class ModelBuilder:
         lines.append("from .._runtime.models import Model, register_models")
         if imports.enums:
             lines.append(f"from .enums import {', '.join(sorted(imports.enums))}")
-        late = tuple(
-            f"from .{module} import {', '.join(sorted(names))}" for module, names in sorted(imports.classes.items())
-        )
+        late = tuple((module, tuple(sorted(names))) for module, names in sorted(imports.classes.items()))
         exports = tuple(c.name for c in classes)
         return ModuleView(here, tuple(lines), late, tuple(classes), exports, tuple(sorted(sources)))
 

@@ -115,10 +115,10 @@ def test_every_documented_cli_example_runs(server: Server, obj: str, command: st
 
 
 def test_documented_examples_are_the_ones_in_the_pages() -> None:
+    pages = ROOT / "generated" / "docs" / "ref" / "object"
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(pages.glob("*.md")))
     for name, command in page_cli_examples():
-        page = ROOT / "generated" / "docs" / "ref" / "object"
-        text = "".join(p.read_text(encoding="utf-8") for p in page.glob("*.md"))
-        assert command in text, f"{name}: {command} is not in any page"
+        assert f"```sh\n{command}\n```" in text, f"{name}: {command} is not in any page"
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,11 @@ class ClassView:
     declares_schema: bool  # False for variants: they inherit __schema__ from their union base
     attrs: tuple[AttrView, ...]
 
+    @property
+    def declares_id(self) -> bool:
+        """Only the class that declares the schema gets `id`; its variants inherit it."""
+        return self.has_id and self.declares_schema
+
 
 @dataclass(frozen=True)
 class ModuleView:

@@ -1,0 +1,33 @@
+"""Stored data meets the current schema: on start, every stored object is decoded and validated
+with the same codec the API uses, and each value the schema now refuses (below a raised min, a
+removed enum value or variant, a string where a union is now expected) is reported on stderr.
+
+Nothing is changed or dropped: `get` keeps returning what is stored, and the next update of such
+an object must bring it within the schema. Declared migrations are not supported yet."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from ..descriptors import Registry
+from ..validate import parse
+from .store import Store
+
+
+def stored_problems(registry: Registry, store: Store) -> list[str]:
+    """`<JMAP name> <id>: <property>: <message>` for every refused stored value, in store order."""
+    out = []
+    for obj in registry.objects:
+        for obj_id, doc in store.all(obj.name):
+            body = {k: v for k, v in doc.items() if k != "id"}
+            _, issues = parse(registry, obj.schema or obj.name, body)
+            out.extend(f"{obj.jmap_name} {obj_id}: {i.path or '(the object)'}: {i.message}" for i in issues)
+    return out
+
+
+def report_stored(registry: Registry, store: Store, stream: TextIO = sys.stderr) -> int:
+    problems = stored_problems(registry, store)
+    for problem in problems:
+        print(f"warning: stored {problem} (the current schema refuses it; it is kept as stored)", file=stream)
+    return len(problems)

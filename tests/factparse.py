@@ -227,7 +227,8 @@ class FieldFact:
     type_links: tuple[str, ...]
     annotations: tuple[str, ...]  # in page order, code spans and links reduced to their text
     annotation_links: tuple[str, ...]
-    description: str
+    description: str  # as a reader sees it (escapes and entities undone)
+    description_md: str = ""  # as the page writes it: the strict comparison compares this
 
 
 @dataclass
@@ -395,6 +396,19 @@ def parse_curl(code: str) -> CurlFact:
     return CurlFact(url, method, tuple(headers), body, quote.group(1) if quote else "", code)
 
 
+_FIELD_ARG = re.compile(r"--field (?:'[^']*'|[^\s']+)(?:'(?:[^']|'\\'')*')?")
+
+
+def written_form(line: str) -> str:
+    """A CLI line with each `--field` argument reduced to how it is quoted (`k='v'`, `'k=v'`, k=v)."""
+
+    def form(match: re.Match[str]) -> str:
+        arg = match.group(0).removeprefix("--field ")
+        return "--field " + ("'k=v'" if arg.startswith("'") else "k='v'" if arg.endswith("'") else "k=v")
+
+    return _FIELD_ARG.sub(form, line)
+
+
 def parse_commands(code: str) -> tuple[list[tuple[str, ...]], list[str]]:
     joined = code.replace("\\\n", " ")
     raw = [line.strip() for line in joined.split("\n") if line.strip()]
@@ -456,7 +470,8 @@ class _Reader:
         if block.kind == "quote" and self.last_field is not None and block.lines[0].startswith("Type:"):
             f = self.last_field
             f.type, f.type_links, f.annotations, f.annotation_links = parse_type_line(block.lines[0])
-            f.description = inline_text("\n".join(block.lines[1:]).strip())
+            f.description_md = "\n".join(block.lines[1:]).strip()
+            f.description = inline_text(f.description_md)
             self.last_field = None
             return True
         return False
@@ -585,7 +600,9 @@ def parse_page(text: str) -> Page:
 
 
 def facts(page: Page) -> dict[str, Any]:
-    """Every fact of the page as `key → value`; keys name where the fact lives on the page."""
+    """Every fact of the page as `key → value`; keys name where the fact lives on the page. Field
+    descriptions are Markdown as written and CLI commands their text (continuations joined), so a
+    difference of escaping or quoting is a difference."""
     out: dict[str, Any] = {f"front matter {k}": v for k, v in sorted(page.front.items())}
     out["title"] = page.title
     out["description"] = tuple(page.description)
@@ -606,7 +623,7 @@ def facts(page: Page) -> dict[str, Any]:
         out[f"{key} / type links"] = f.type_links
         out[f"{key} / annotations"] = f.annotations
         out[f"{key} / annotation links"] = f.annotation_links
-        out[f"{key} / description"] = f.description
+        out[f"{key} / description"] = f.description_md  # Markdown as written
     out["nested types"] = tuple(n.name for n in page.nested)
     for n in page.nested:
         out[f"nested {n.name} / heading"] = (n.level, n.anchor)
@@ -633,7 +650,7 @@ def facts(page: Page) -> dict[str, Any]:
     out["cli intro"] = tuple(page.cli_intro)
     out["cli examples"] = tuple(c.title for c in page.cli)
     for c in page.cli:
-        out[f"cli {c.title} / commands"] = tuple(c.commands)
+        out[f"cli {c.title} / commands"] = tuple(c.raw)  # as written: quoting is part of the example
     for section, items in page.other.items():
         out[f"section {section}"] = tuple(items)
     out["unparsed blocks"] = tuple(page.unparsed)

@@ -10,13 +10,14 @@ Two differences are intended, and each is checked for what we do instead, not sk
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, SHARED_DIR
-from factparse import Page, compare, facts, inline_text, parse_page, table_cells
+from factparse import Page, compare, facts, inline_text, parse_page, table_cells, written_form
 
 from generator.defaults import DefaultNormalizer
 from generator.ir import Field, Object, Registry
@@ -83,15 +84,17 @@ def test_generated_page_states_every_fact_of_the_real_page(name: str, registry: 
     obj = page_object(registry, name)
 
     # (a) the Update command has the real page's form; its --field names something real.
-    (real_cmd,) = real_facts[CLI_UPDATE]
-    (our_cmd,) = our_facts[CLI_UPDATE]
+    (real_line,) = real_facts[CLI_UPDATE]
+    (our_line,) = our_facts[CLI_UPDATE]
+    assert written_form(real_line) == written_form(our_line)  # quoted as the real page quotes it
+    real_cmd, our_cmd = tuple(shlex.split(real_line)), tuple(shlex.split(our_line))
     assert masked(real_cmd) == masked(our_cmd)
     assert [k for k, _ in field_args(real_cmd)] == ["description"]
     assert "description" not in properties(registry, obj), "the real example became valid: compare it exactly"
     assert field_args(our_cmd), "our Update example must set something"
     for key, text in field_args(our_cmd):
         assert_legal_update(registry, obj, key, text)
-    real_facts[CLI_UPDATE] = our_facts[CLI_UPDATE] = (masked(real_cmd),)
+    real_facts[CLI_UPDATE] = our_facts[CLI_UPDATE] = (written_form(real_line),)
 
     result = compare(real_facts, our_facts)
     print("\n" + result.report(f"{name}.md"))

@@ -1,13 +1,14 @@
-"""The pages generated from the real registry (schema.json) against the 16 real v0.16 pages, fact by fact.
+"""The pages generated from the real registry (schema.json and the Rust registry crate, imported
+with `import-stalwart --crate`) against the 16 real v0.16 pages, fact by fact.
 
 `pytest -s tests/test_docs_real_pages.py` prints the match rate per page and overall, and every miss
-with how it is accounted for. A miss (a fact whose value differs, or that one side lacks) must be:
+with how it is accounted for. The comparison is strict: CLI lines are compared as text (quoting
+included) and field descriptions as the Markdown written (factparse.facts). A miss (a fact whose
+value differs, or that one side lacks) must be:
 
-- **not derivable**: it needs data schema.json does not publish. Each kind is an `Unknowable` below
-  with its reason (the README's "Facts the published schema cannot give" lists the same). Its
-  `normalize` erases exactly that data from both sides; what is left must then match. Declaration
-  order is proven rather than erased: the page is regenerated with the fields in the real page's
-  order (test-only, the generator never sees it), and the fact must then match;
+- **not derivable**: it needs data neither schema.json nor the crate gives. Each kind is an
+  `Unknowable` below with its reason (the README's "Facts the published schema cannot give" lists
+  the same). Its `normalize` erases exactly that data; what is left must then match;
 - **a correction**: the real page shows an invalid example; SPEC §4 asks for a valid one of the same
   form, so ours must be valid, keep the form and agree with the real one wherever that is valid;
 - anything else is a generator bug, and fails the test.
@@ -17,9 +18,9 @@ Every allow-list entry must explain at least one miss, so no stale excuse surviv
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
+import shlex
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,18 +29,17 @@ from typing import Any
 
 import pytest
 from conftest import SHARED_DIR, RunGenerator
-from factparse import TOP_LEVEL, Page, facts, parse_page
+from factparse import TOP_LEVEL, Page, facts, parse_page, written_form
 
 from generator.defaults import DefaultNormalizer
 from generator.ir import Field, Object, Registry, Schema
 from generator.names import kebab
-from generator.render import render
 from generator.schema_loader import load_registry
-from generator.targets.docs import page_for
 from generator.targets.examples import examples_for
 
 REAL_PAGES = SHARED_DIR / "stalwart" / "reference" / "object"
 SCHEMA_JSON = SHARED_DIR / "stalwart" / "schema.json"
+CRATE = SHARED_DIR / "stalwart" / "registry-crate"
 REAL_NAMES = sorted(p.stem for p in REAL_PAGES.glob("*.md")) if REAL_PAGES.is_dir() else []
 MANAGEMENT_OBJECTS = 117  # the x: objects and singletons; the 6 standard JMAP objects are served elsewhere
 MISSING = "<absent>"
@@ -55,10 +55,11 @@ class Generated:
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory, run_generator: RunGenerator) -> Generated:
-    """`import-stalwart` then `generate`, as a user runs them."""
+    """`import-stalwart` (both sources) then `generate`, as a user runs them."""
     root = tmp_path_factory.mktemp("real-registry")
     schema, out = root / "schema", root / "out"
-    for args in (("import-stalwart", SCHEMA_JSON, "--out", schema), ("generate", "--schema", schema, "--out", out)):
+    imported = ("import-stalwart", SCHEMA_JSON, "--crate", CRATE, "--out", schema)
+    for args in (imported, ("generate", "--schema", schema, "--out", out)):
         done = run_generator(*args)
         assert done.returncode == 0, done.stderr
     return Generated(load_registry(schema)[0], out / "docs" / "ref" / "object")
@@ -102,103 +103,11 @@ class Subject:
         return found.fields if found else ()
 
 
-def in_page_order(subject: Subject) -> Registry:
-    """The registry with the fields of every schema the real page shows in the page's order."""
-    registry = subject.registry
-    schemas = dict(registry.schemas)
-    for where in dict.fromkeys(f.where for f in subject.real.fields):
-        schema = subject.schema_at(where)
-        if schema is None:
-            continue
-        rank = {f.name: i for i, f in enumerate(subject.real.fields_of(where))}
-        ordered = tuple(sorted(schema.fields, key=lambda f: rank.get(f.name, len(rank))))
-        schemas[schema.name] = dataclasses.replace(schema, fields=ordered)
-    objects = tuple(dataclasses.replace(o, schema=schemas[o.name]) if o.schema else o for o in registry.objects)
-    return dataclasses.replace(registry, objects=objects, schemas=schemas)
-
-
-def page_facts(registry: Registry, name: str) -> Facts:
-    obj = registry.object(name)
-    return facts(parse_page(render("docs/object.md.jinja", page=page_for(registry, obj))))
-
-
 # -- facts schema.json cannot give -----------------------------------------------------------------
 
-VALIDATOR_TYPES = {"EmailLocalPart", "DomainName", "HostName"}  # string validators the pages name as types
 HIDDEN_FIELDS = {"credentialId"}
 SITE_PAGES = {"../events.md": "EventType"}  # enums the site documents on pages of their own naming
 FILTER_SENTENCE = re.compile(r"The `\S+/query` `filter` argument accepts the following conditions")
-VARIABLES = re.compile(r"\n\nAvailable variables: .*\Z", re.S)
-DEFAULT = re.compile(r"default: (.*)\Z", re.S)
-
-
-def _scalar_lists_sorted(value: Any) -> Any:
-    if isinstance(value, list):
-        items = [_scalar_lists_sorted(v) for v in value]
-        scalar = all(isinstance(v, str | int | float | bool) for v in items)
-        return sorted(items, key=json.dumps) if scalar else items
-    if isinstance(value, dict):
-        return {k: _scalar_lists_sorted(v) for k, v in value.items()}
-    return value
-
-
-def _json_or_none(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def set_order(subject: Subject, key: str, value: Any) -> Any:
-    """Members of sets in defaults and examples, compared as sets."""
-    if key.endswith("/ annotations"):
-        out = []
-        for note in value:
-            match = DEFAULT.match(note)
-            parsed = _json_or_none(match.group(1)) if match else None
-            out.append(
-                f"default: {json.dumps(_scalar_lists_sorted(parsed))}" if isinstance(parsed, list | dict) else note
-            )
-        return tuple(out)
-    if key.endswith("/ body") and isinstance(value, dict):
-        return _scalar_lists_sorted(value)
-    if key.startswith("cli ") and isinstance(value, tuple):
-        return tuple(tuple(_cli_arg_sorted(a) for a in argv) for argv in value)
-    return value
-
-
-def _cli_arg_sorted(arg: str) -> str:
-    name, eq, text = arg.partition("=")
-    parsed = _json_or_none(text) if eq and text[:1] in "[{" else None
-    return f"{name}={json.dumps(_scalar_lists_sorted(parsed))}" if parsed is not None else arg
-
-
-def min_max_order(subject: Subject, key: str, value: Any) -> Any:
-    if not key.endswith("/ annotations") or value == MISSING:
-        return value
-    rank = {"min": 0, "max": 1}
-    bounds = sorted((n for n in value if n.split(":")[0] in rank), key=lambda n: rank[n.split(":")[0]])
-    it = iter(bounds)
-    return tuple(next(it) if n.split(":")[0] in rank else n for n in value)
-
-
-def validator_types(subject: Subject, key: str, value: Any) -> Any:
-    """A validated string shows as its validator's name (DomainName, DomainName[]) and examples use
-    a value it accepts ("example.com", "alice")."""
-    if key.endswith("/ type") and isinstance(value, str):
-        base = value.rstrip("?").removesuffix("[]")
-        return value.replace(base, "String", 1) if base in VALIDATOR_TYPES else value
-    validated = {f.name for f in subject.real.fields if f.type.rstrip("?").removesuffix("[]") in VALIDATOR_TYPES}
-    if re.search(r"set Create / curl 0 / body\Z", key) and isinstance(value, dict):
-        payload = value["methodCalls"][0][1]["create"]["new1"]
-        masked = {k: "<validated>" if k in validated else v for k, v in payload.items()}
-        return {**value, "methodCalls": [[value["methodCalls"][0][0], {"create": {"new1": masked}}, "c1"]]}
-    if key == "cli Create / commands" and isinstance(value, tuple):
-        return tuple(
-            tuple(f"{a.split('=')[0]}=<validated>" if a.split("=")[0] in validated else a for a in argv)
-            for argv in value
-        )
-    return value
 
 
 def read_only_server_set(subject: Subject, key: str, value: Any) -> Any:
@@ -230,29 +139,6 @@ def secret_beyond_format(subject: Subject, key: str, value: Any) -> Any:
     return value
 
 
-def query_filters(subject: Subject, key: str, value: Any) -> Any:
-    if key.endswith("/query / notes") and isinstance(value, tuple):
-        return tuple(n for n in value if not FILTER_SENTENCE.match(n))
-    if key.endswith("/query / tables"):
-        return ()
-    if key.endswith("/query / curl 0 / body") and isinstance(value, dict):
-        method, args, call = value["methodCalls"][0]
-        return {**value, "methodCalls": [[method, {**args, "filter": {}}, call]]}
-    if key == "cli Query / commands" and isinstance(value, tuple):
-        return tuple(argv for argv in value if "--where" not in argv)
-    return value
-
-
-def expression_contexts(subject: Subject, key: str, value: Any) -> Any:
-    if key == "sections" and isinstance(value, tuple):
-        return tuple(s for s in value if s != "Expression references")
-    if key == "section Expression references":
-        return MISSING
-    if key.endswith("/ description") and isinstance(value, str):
-        return VARIABLES.sub("", value)
-    return value
-
-
 def site_enum_pages(subject: Subject, key: str, value: Any) -> Any:
     if key.endswith("/ type links") and isinstance(value, tuple):
         return tuple(f"../enum/{kebab(SITE_PAGES[link])}.md" if link in SITE_PAGES else link for link in value)
@@ -275,34 +161,7 @@ class Unknowable:
     both: bool = False
 
 
-DECLARATION_ORDER = Unknowable(
-    "declaration-order",
-    "schema.json sorts properties by name; the pages list fields (and so nested types, enums, CLI create "
-    "arguments and the field an update example picks) in declaration order",
-    lambda s, k, v: v,
-)
 UNKNOWABLE = (
-    Unknowable(
-        "set-default-order",
-        "schema.json publishes a set default as a JSON object {member: true} with sorted keys; the pages "
-        "show the members in the order the source declares them",
-        set_order,
-        both=True,
-    ),
-    Unknowable(
-        "min-max-order",
-        "the pages print `max` before `min` for most fields and after it for a few; schema.json writes "
-        "every type's keys in one fixed order, so nothing tells them apart (we keep SPEC's min, max)",
-        min_max_order,
-        both=True,
-    ),
-    Unknowable(
-        "validator-types",
-        "string validators (EmailLocalPart, DomainName, HostName) are shown as the type, and examples use "
-        "a value they accept; schema.json publishes these fields as plain strings",
-        validator_types,
-        both=True,
-    ),
     Unknowable(
         "read-only-server-set",
         "some server-set fields are also marked read-only (immutable); schema.json has one update mode "
@@ -323,18 +182,6 @@ UNKNOWABLE = (
         secret_beyond_format,
     ),
     Unknowable(
-        "query-filters",
-        "the filter conditions of query (the table, the example filter, the CLI `--where` line) come from "
-        "the server's filter definitions; schema.json has no filterable properties",
-        query_filters,
-    ),
-    Unknowable(
-        "expression-contexts",
-        "which variables an expression field may use (`Available variables`, the 'Expression references' "
-        "section) is not in schema.json: every expression field is the same x:Expression there",
-        expression_contexts,
-    ),
-    Unknowable(
         "site-enum-pages",
         "the site documents EventType on its events page (../events.md); nothing in schema.json names "
         "that page, so it gets the page every large enum gets (../enum/event-type.md)",
@@ -349,6 +196,13 @@ UNKNOWABLE = (
 
 
 # -- corrections: the real example is invalid, ours is the valid one of the same form --------------
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def value_problems(registry: Registry, f: Field, value: Any) -> list[str]:
@@ -406,10 +260,6 @@ def cli_payload(subject: Subject, argv: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def masked(argv: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple("<field>" if i and argv[i - 1] == "--field" else a for i, a in enumerate(argv))
-
-
 def corrected(subject: Subject, real: dict[str, Any], ours: dict[str, Any], create: bool) -> bool:
     """The real payload is refused; ours is accepted, agrees with it on every property the real one
     gets right, and only drops what is wrong. A create may add what it requires; an update keeps the
@@ -441,9 +291,10 @@ def correction(subject: Subject, key: str, real: Any, ours: Any) -> bool:
         (real_payload,), (our_payload,) = real_args[verb].values(), our_args[verb].values()
         return corrected(subject, real_payload, our_payload, create=verb == "create")
     if key in ("cli Create / commands", "cli Update / commands") and len(real) == len(ours) == 1:
-        (real_argv,), (our_argv,) = real, ours
+        (real_line,), (our_line,) = real, ours
+        real_argv, our_argv = tuple(shlex.split(real_line)), tuple(shlex.split(our_line))
         create = real_argv[1] == "create"
-        if real_argv[:3] != our_argv[:3] or (not create and masked(real_argv) != masked(our_argv)):
+        if real_argv[:3] != our_argv[:3] or (not create and written_form(real_line) != written_form(our_line)):
             return False
         real_payload, our_payload = cli_payload(subject, real_argv), cli_payload(subject, our_argv)
         if create:  # the arguments the real line has keep their order
@@ -478,22 +329,19 @@ def _explained(subject: Subject, key: str, real: Any, ours: Any, rules: tuple[Un
     return "correction" if correction(subject, key, real, ours) else None
 
 
-def classify(subject: Subject, key: str, real: Any, plain: Any, ordered: Any) -> Verdict:
+def classify(subject: Subject, key: str, real: Any, ours: Any) -> Verdict:
     """The fewest allow-list entries that account for the miss: all of them are tried, then each is
     dropped again if the rest still account for it, so every entry cited was needed."""
-    for ours, order in ((plain, ()), (ordered, (DECLARATION_ORDER.code,))):
-        outcome = _explained(subject, key, real, ours, UNKNOWABLE)
-        if outcome is None:
-            continue
-        rules = list(UNKNOWABLE)
-        for rule in UNKNOWABLE:
-            fewer = tuple(r for r in rules if r is not rule)
-            if _explained(subject, key, real, ours, fewer) is not None:
-                rules.remove(rule)
-        outcome = _explained(subject, key, real, ours, tuple(rules))
-        tail = ("correction",) if outcome == "correction" else ()
-        return Verdict(key, real, plain, (*order, *(r.code for r in rules), *tail))
-    return Verdict(key, real, plain, ())
+    if _explained(subject, key, real, ours, UNKNOWABLE) is None:
+        return Verdict(key, real, ours, ())
+    rules = list(UNKNOWABLE)
+    for rule in UNKNOWABLE:
+        fewer = tuple(r for r in rules if r is not rule)
+        if _explained(subject, key, real, ours, fewer) is not None:
+            rules.remove(rule)
+    outcome = _explained(subject, key, real, ours, tuple(rules))
+    tail = ("correction",) if outcome == "correction" else ()
+    return Verdict(key, real, ours, (*(r.code for r in rules), *tail))
 
 
 @dataclass
@@ -548,10 +396,9 @@ def compare_page(generated: Generated, name: str) -> PageResult:
     obj = next(o for o in generated.registry.managed if kebab(o.name) == name)
     subject = Subject(generated.registry, obj, real)
     real_facts, plain = facts(real), facts(read(generated.pages / f"{name}.md"))
-    ordered = page_facts(in_page_order(subject), obj.name)
     keys = list(real_facts) + [k for k in plain if k not in real_facts]
     verdicts = [
-        classify(subject, k, real_facts.get(k, MISSING), plain.get(k, MISSING), ordered.get(k, MISSING))
+        classify(subject, k, real_facts.get(k, MISSING), plain.get(k, MISSING))
         for k in keys
         if real_facts.get(k, MISSING) != plain.get(k, MISSING)
     ]
@@ -600,11 +447,11 @@ def test_overall_rate_and_no_stale_exceptions(results: dict[str, PageResult]) ->
         f"\noverall: {total} facts on {len(results)} pages, {equal} equal ({equal / total:.1%}); "
         f"derivable facts matched {matched}/{derivable} ({matched / derivable:.1%})"
     )
-    for rule in (DECLARATION_ORDER, *UNKNOWABLE):
+    for rule in UNKNOWABLE:
         print(f"  not derivable, {rule.code}: {used[rule.code]} fact(s): {rule.reason}")
     print(f"  corrected, {used['correction']} fact(s): {CORRECTION_REASON}")
     assert matched == derivable
-    stale = [rule.code for rule in (DECLARATION_ORDER, *UNKNOWABLE) if not used[rule.code]]
+    stale = [rule.code for rule in UNKNOWABLE if not used[rule.code]]
     assert not stale, f"allow-list entries that explain nothing: {stale}"
     assert used["correction"], "no correction is needed any more: compare the examples exactly"
 
@@ -635,5 +482,5 @@ def test_every_example_of_every_page_is_valid(generated: Generated) -> None:
 def test_readme_lists_every_exception() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Facts the published schema cannot give", 1)[1]
-    for rule in (DECLARATION_ORDER, *UNKNOWABLE):
+    for rule in UNKNOWABLE:
         assert f"`{rule.code}`" in section, rule.code

@@ -143,21 +143,35 @@ def test_no_unescaped_braces_or_jinja(pages: dict[str, str]) -> None:
 
 
 def test_text_has_no_live_markdown_characters(pages: dict[str, str]) -> None:
-    """Strip the page's own markup around each text (quote prefix, list item, table row), then every
-    character Markdown, GFM or MDX acts on must be backslash-escaped or an entity."""
+    """Strip the page's own markup around each text (list item, table row), then every character
+    Markdown, GFM or MDX acts on must be backslash-escaped or an entity. Field descriptions (the
+    `> ` block quotes) are Markdown as written: `test_field_descriptions_keep_their_markdown`."""
     own = re.compile(
         r"^(> |- \*\*`\w+`\*\*: |\| `[^`]*` \| )|( \|| Carries the fields of \[`\w+`\]\(#\w+\)\.| No additional fields\.)$"
     )
     checked = 0
     for name, text in pages.items():
         for line in markdown_lines(text):
-            if not re.search(r"Quotes \"|Label \"", line):
+            if not re.search(r"Quotes \"|Label \"", line) or line.startswith("> "):
                 continue
             bare = re.sub(r"\\.|&\w+;|<br />", "", own.sub("", line))
             live = sorted(set(bare) & set("*_[]`~<>{}|#"))
             assert not live, (name, line, live)
             checked += 1
     assert checked >= 10
+
+
+def test_field_descriptions_keep_their_markdown(pages: dict[str, str]) -> None:
+    """A field description is printed as written (emphasis, links, code spans, lists), with raw HTML,
+    entities and MDX braces made inert and no line able to end the field's block quote."""
+    lines = [line for line in markdown_lines(pages["widget"]) if line.startswith("> ")]
+    first = next(line for line in lines if line.startswith('> Quotes "'))
+    assert "*x* _y_ **z** [a](b) ![i](j) a|b `code` ``two`` ~~del~~" in first
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;bold&lt;/b&gt; &amp;amp; &amp;lt;" in first
+    assert "\\{\\{ jinja \\}\\}" in first
+    assert "> - not a list" in lines and "> 1. not ordered" in lines
+    for line in lines:
+        assert not re.match(r"> (#|:::|~~~|```|\||=+$|>)", line), line
 
 
 def test_tables_keep_their_columns(pages: dict[str, str]) -> None:
@@ -175,7 +189,9 @@ def test_text_lines_start_no_markdown_blocks(pages: dict[str, str]) -> None:
         assert len(ours) >= 9, (name, ours)
         for line in ours:
             stripped = line.removeprefix("> ")
-            assert not re.match(r"(:::|~~~|===|---|[-+] |[0-9]+[.)] |#|>)", stripped), (name, line)
+            # a field description (in a block quote) may hold lists: Markdown as written
+            lists = "" if line.startswith("> ") else "|[-+] |[0-9]+[.)] "
+            assert not re.match(rf"(:::|~~~|===|---|#|>{lists})", stripped), (name, line)
 
 
 def _parsed(pages: dict[str, str], name: str) -> Page:

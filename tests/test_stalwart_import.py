@@ -20,7 +20,7 @@ from generator.stalwart.yaml_writer import Commented, Flow, dump
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_JSON = REPO_ROOT.parent / "shared" / "stalwart" / "schema.json"
-SECTIONS = ("objects", "schemas", "fields", "enums")
+SECTIONS = ("objects", "schemas", "fields", "forms", "lists", "enums", "dashboards", "layouts")  # published order
 PRINCIPAL_TYPE_PATH = "$.fields.Principal.properties.type.type.enumName"
 RATE_PATHS = ("$.fields['x:Rate'].defaults.count", "$.fields['x:Rate'].defaults.period")
 
@@ -101,7 +101,17 @@ def test_yaml_says_what_the_source_lacks(imported: tuple[Path, str, str]) -> Non
     out, _, _ = imported
     http = (out / "objects" / "http.yaml").read_text(encoding="utf-8")
     assert "Fields are in alphabetical order: schema.json sorts properties" in http
-    assert "webui: [Settings, Network, HTTP, General]" in http
+    # WebUI data: the form with its object, the menus (with icons) in webui.yaml; places derive from them.
+    assert "    form:\n      title: HTTP Server\n" in http
+    menus = yaml.safe_load((out / "webui.yaml").read_text(encoding="utf-8"))["webui"]
+    assert (menus["layouts"][0]["name"], menus["layouts"][0]["icon"]) == ("Management", "monitor")
+    assert {"link": "Accounts", "view": "Account/User"} in menus["layouts"][0]["items"][1]["items"]
+    # A set-of-enum default follows the enum's declared order (schema.json publishes its members sorted).
+    domain = (out / "objects" / "domain.yaml").read_text(encoding="utf-8")
+    assert (
+        "default: [dkim, spf, mx, dmarc, srv, mtaSts, tlsRpt, caa, autoConfig, autoConfigLegacy, autoDiscover]"
+        in domain
+    )
     # Published human forms are normalised: the Expression shorthand {"default": X} becomes {"else": X}.
     assert 'default: {else: "200"}' in http
     assert "default: {count: 100, period: 1m}" in http
@@ -112,6 +122,7 @@ def test_yaml_says_what_the_source_lacks(imported: tuple[Path, str, str]) -> Non
     assert registry.object("JmapAddressBook").jmap_name == "AddressBook"
     assert registry.object("AddressBook").jmap_name == "x:AddressBook"
     assert registry.object("Account/User").view_of == "Account"
+    assert registry.object("Http").webui == ("Settings", "Network", "HTTP", "General")
 
 
 def test_export_reproduces_the_published_sections(
@@ -138,7 +149,12 @@ def test_the_full_registry_generates(imported: tuple[Path, str, str], tmp_path: 
     assert {"spam-dnsbl-settings.md", "address-book.md"} <= set(pages)  # address-book: x:AddressBook
     assert not {"jmap-address-book.md", "principal.md", "mailbox.md"} & set(pages)
     page = (tmp_path / "generated" / "docs" / "ref" / "object" / "spam-dnsbl-settings.md").read_text(encoding="utf-8")
-    assert "under Settings › Spam Filter › DNSBL › Settings" in page
+    # each part of the WebUI place after the icon the menus give it (the menu's and its top item's)
+    sprite = '<svg class="lucide-icon" width="1em" height="1em"><use href="/img/lucide-sprite.svg#'
+    assert (
+        f'under {sprite}sliders-horizontal" /></svg> Settings › {sprite}shield-alert" /></svg> Spam Filter › DNSBL › Settings'
+        in page
+    )
 
 
 # -- bad input ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .source import ImportFailure
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        result, written, removed = import_file(args.file, args.out, args.project_version)
+        result, written, removed = import_file(args.file, args.out, args.project_version, args.crate)
     except ImportFailure as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -52,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cmd = sub.add_parser("import-stalwart", help="write a schema directory from Stalwart's published schema.json")
     cmd.add_argument("file", type=Path, help="the published registry schema (schema.json)")
     cmd.add_argument("--out", type=Path, required=True, help="schema directory to write")
+    cmd.add_argument(
+        "--crate",
+        type=Path,
+        help="Stalwart's Rust registry crate of the same release: field order, validators, keys, indexes, contexts",
+    )
     cmd.add_argument(
         "--project-version",
         default=PROJECT["version"],

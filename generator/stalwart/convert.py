@@ -10,8 +10,10 @@ field declares is a flaw of the source: it is kept, reported, and waived with a 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from .crate.overlay import CrateOverlay
 from .naming import Naming
 from .published import (
     CONSTRAINT_KEYS,
@@ -24,6 +26,7 @@ from .published import (
     jpath,
 )
 from .source import Path_, Report
+from .webui_sections import WebuiImporter
 from .yaml_writer import Commented, Flow
 
 UNITS = {"duration": "milliseconds", "size": "bytes"}
@@ -37,8 +40,23 @@ def _number(value: Any) -> bool:
 
 
 class Converter:
-    def __init__(self, doc: dict[str, Any], naming: Naming, report: Report, missing_enums: set[str]) -> None:
-        self.doc, self.naming, self.report = doc, naming, report
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        naming: Naming,
+        report: Report,
+        missing_enums: set[str],
+        overlay: CrateOverlay | None = None,
+        webui: WebuiImporter | None = None,
+    ) -> None:
+        self.doc, self.naming, self.report, self.overlay, self.webui = doc, naming, report, overlay, webui
+        # schema → the object it belongs to (its own, or the union object whose variant it is)
+        self.object_of: dict[str, str] = {}
+        for name, spec in doc["objects"].items():
+            if spec["type"] != "view" and name in doc["schemas"]:
+                self.object_of[name] = name
+                for variant in doc["schemas"][name].get("variants", []):
+                    self.object_of.setdefault(variant.get("schemaName", ""), name)
         self.missing_enums = missing_enums
         self.attested: dict[str, list[str]] = {name: [] for name in missing_enums}  # values seen in defaults
         self.refs: dict[str, list[str]] = {}  # identifier → types and enums its fields and variants use
@@ -180,6 +198,16 @@ class Converter:
             out[key] = self.author(item, properties[key]["type"], (*path, key), depth + 1)
         return out
 
+    def set_order(self, schema: str, prop: str, member: dict[str, Any], value: list[Any]) -> list[Any]:
+        """A set default's members in a declared order (schema.json publishes them sorted): the
+        crate's Default when it lists them, else, for a set of enum values, the enum's order."""
+        if self.overlay is not None and (ordered := self.overlay.set_default_order(schema, prop, value)) is not None:
+            return ordered
+        if member["type"] == "enum" and member["enumName"] in self.doc["enums"]:
+            rank = {v["name"]: i for i, v in enumerate(self.doc["enums"][member["enumName"]])}
+            return sorted(value, key=lambda m: rank.get(m, len(rank)))
+        return value
+
     def waivers(self, spec: dict[str, Any], value: Any, path: Path_) -> dict[str, str]:
         """Suppressions for a published default outside its own field's range (a flaw of the source)."""
         found: list[tuple[str, str]] = []
@@ -206,7 +234,11 @@ class Converter:
 
     def field(self, schema: str, prop: str, spec: dict[str, Any], refs: list[str]) -> dict[str, Any]:
         tspec = spec["type"]
+        crate = self.overlay.field(schema, prop, spec, self.object_of.get(schema)) if self.overlay else {}
         body: dict[str, Any] = {"type": self.type_expr(tspec, refs)}
+        if fmt := crate.pop("correctedType", None):
+            body["publishedType"] = body["type"]
+            body["type"] = re.sub(r"\b(?:string|text)\b", fmt, body["type"], count=1)
         if spec["update"] != "mutable":
             body["update"] = spec["update"]
         if spec.get("enterprise"):
@@ -216,11 +248,18 @@ class Converter:
         if prop in defaults:
             path = ("fields", schema, "defaults", prop)
             value = self.author(defaults[prop], tspec, path, 0)
+            if tspec["type"] == "set" and isinstance(value, list):
+                value = self.set_order(schema, prop, tspec["class"], value)
             body["default"] = Flow(value) if isinstance(value, dict | list) else value
             waivers = self.waivers(tspec, defaults[prop], path)
-        for key in CONSTRAINT_KEYS:
+        # The crate declares some maximums before their minimums; the pages follow that order.
+        keys = ("max", "min", "minItems", "maxLength") if crate.pop("boundsOrder", False) else CONSTRAINT_KEYS
+        for key in keys:
             if key in tspec:
                 body[key] = tspec[key]
+        for key in ("validators", "unique", "filterable", "sortable", "textIndex", "context"):
+            if key in crate:
+                body[key] = Flow(crate[key]) if isinstance(crate[key], list) else crate[key]
         if waivers:
             body["suppress"] = waivers
         body["description"] = spec["description"]
@@ -232,7 +271,12 @@ class Converter:
         refs = self.refs.setdefault(self.naming.of(name), [])
         if schema["type"] == "single":
             properties = self.doc["fields"][name]["properties"]
-            return {"fields": {p: self.field(name, p, spec, refs) for p, spec in properties.items()}}
+            order = self.overlay.order(name, list(properties)) if self.overlay else list(properties)
+            out: dict[str, Any] = {}
+            if self.overlay and (keys := self.overlay.schema_keys(name)):
+                out["keys"] = {k: Flow(v) for k, v in keys.items()}
+            out["fields"] = {p: self.field(name, p, properties[p], refs) for p in order}
+            return out
         variants: dict[str, Any] = {}
         for variant in schema["variants"]:
             target = variant.get("schemaName")
@@ -243,7 +287,16 @@ class Converter:
                 variants[variant["name"]] = Flow({"label": variant["label"], "type": self.naming.of(target)})
         return {"variants": variants}
 
-    def object(self, name: str, webui: tuple[str, ...]) -> dict[str, Any]:
+    def webui_of(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The definition's WebUI `form` and `list` (webui_sections.py), after its fields."""
+        if self.webui is not None:
+            if (form := self.webui.form(name)) is not None:
+                body["form"] = form
+            if (listing := self.webui.list(name)) is not None:
+                body["list"] = listing
+        return body
+
+    def object(self, name: str) -> dict[str, Any]:
         spec = self.doc["objects"][name]
         body: dict[str, Any] = {}
         if spec["type"] != "object":
@@ -260,18 +313,16 @@ class Converter:
             body["enterprise"] = True
         if spec["type"] != "view" and not name.startswith(NAMESPACE):
             body["external"] = True  # a standard JMAP object, served elsewhere (importer.external_note)
-        if webui:
-            body["webui"] = list(webui)
         if spec["type"] != "view":
             body.update(self.members(name))
-        return body
+        return self.webui_of(name, body)
 
     def type(self, name: str) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if (jmap := self.naming.jmap_name(name)) is not None:
             body["jmapName"] = jmap
         body.update(self.members(name))
-        return body
+        return self.webui_of(name, body)
 
     def enum(self, name: str) -> dict[str, Any]:
         values: dict[str, Any] = {}

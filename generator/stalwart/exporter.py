@@ -5,7 +5,7 @@ of its own, re-created here by general rules rather than remembered from an impo
 - names carry the namespace (`x:Action`) unless a definition says `jmapName`; enums carry none;
 - keys are sorted (definitions by published name, properties by name) and each object's keys are
   in the order the server writes them (`TYPE_KEY_ORDER` for field types);
-- top-level defaults are in wire form (milliseconds, bytes, sets as {"member": true}, object lists
+- top-level defaults are in wire form (milliseconds, bytes, sets as {"member": true} with sorted keys, object lists
   as {"0": item}); inside a nested object, durations and sizes are human ("1m") and lists are
   arrays; a type with a shorthand (`SHORTHANDS`) uses it when only that field is given;
 - placeholder enums stand in for enums the source lacks, so they are not published.
@@ -17,6 +17,10 @@ from typing import Any
 
 from ..ir import Field, Registry, Schema, TypeRef
 from .published import SHORTHANDS, human_number
+from .webui import CUSTOM_COMPONENT
+
+# The server writes its top-level keys in this order.
+PUBLISHED_ORDER = ("objects", "schemas", "fields", "forms", "lists", "enums", "dashboards", "layouts")
 
 
 class Exporter:
@@ -25,12 +29,66 @@ class Exporter:
         self.objects = {o.name: o for o in registry.objects}
 
     def export(self) -> dict[str, Any]:
-        return {
+        out = {
             "objects": self.objects_section(),
             "schemas": self.schemas_section(),
             "fields": self.fields_section(),
             "enums": self.enums_section(),
         }
+        webui = {
+            "forms": self.forms_section(),
+            "lists": self.lists_section(),
+            "layouts": [self.layout(layout) for layout in self.registry.layouts],
+            "dashboards": list(self.registry.dashboards),
+        }
+        out |= {k: v for k, v in webui.items() if v}  # a schema without WebUI data has none
+        return {k: out[k] for k in PUBLISHED_ORDER if k in out}
+
+    # -- WebUI ------------------------------------------------------------------------------------
+
+    def forms_section(self) -> dict[str, Any]:
+        out = {o.jmap_name: o.form for o in self.registry.objects if o.form is not None}
+        object_names = {o.name for o in self.registry.objects}
+        for schema in self.registry.schemas.values():
+            if schema.form is not None and schema.name not in object_names:
+                out[schema.jmap_name] = schema.form
+        return dict(sorted(out.items()))
+
+    def lists_section(self) -> dict[str, Any]:
+        out = {}
+        for obj in self.registry.objects:
+            if obj.webui_list is not None:
+                body = dict(obj.webui_list)
+                for key in ("filters", "itemActions", "massActions"):
+                    if key in body:
+                        body[key] = [self._named(item) for item in body[key]]
+                out[obj.jmap_name] = body
+        return dict(sorted(out.items()))
+
+    def _named(self, item: dict[str, Any]) -> dict[str, Any]:
+        if "objectName" not in item:
+            return item
+        return {**item, "objectName": self.objects[item["objectName"]].jmap_name}
+
+    def layout(self, layout: dict[str, Any]) -> dict[str, Any]:
+        return {**{k: v for k, v in layout.items() if k != "items"}, "items": self.menu(layout["items"], 0)}
+
+    def menu(self, items: list[dict[str, Any]], depth: int) -> list[dict[str, Any]]:
+        """Menu items as published: wrapped (`{"link": {...}}`) at the top, typed below."""
+        out = []
+        for item in items:
+            kind = "link" if "link" in item else "container"
+            body: dict[str, Any] = {"name": item[kind]}
+            if "icon" in item:
+                body["icon"] = item["icon"]
+            if "view" in item:
+                body["viewName"] = self.objects[item["view"]].jmap_name
+            if "component" in item:
+                body["viewName"] = CUSTOM_COMPONENT + item["component"]
+            if "items" in item:
+                body["items"] = self.menu(item["items"], depth + 1)
+            out.append({kind: body} if depth == 0 else {"type": kind, **body})
+        return out
 
     # -- sections ---------------------------------------------------------------------------------
 
@@ -103,7 +161,7 @@ class Exporter:
         return out
 
     def field_type(self, f: Field) -> dict[str, Any]:
-        out = self.member(f.type)
+        out = self.member(f.published_type or f.type)  # `publishedType`: what the source published
         for key, value in (("min", f.min), ("max", f.max), ("minItems", f.min_items), ("maxLength", f.max_length)):
             if value is not None:
                 out[key] = value
@@ -138,7 +196,8 @@ class Exporter:
         if kind == "number" and depth > 0:
             return human_number(value, ref.format)
         if kind == "set":
-            return {str(m): True for m in value} if depth == 0 else list(value)
+            # the server writes a top-level set as an object with sorted keys, whatever its declared order
+            return {str(m): True for m in sorted(value, key=str)} if depth == 0 else list(value)
         if kind == "objectList":
             item = TypeRef("object", target=ref.target)
             items = [self.default(v, item, depth + 1) for v in value]

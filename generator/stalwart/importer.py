@@ -1,8 +1,11 @@
-"""`import-stalwart`: schema.json → a schema directory in our YAML language.
+"""`import-stalwart`: schema.json (and, with `--crate`, Stalwart's Rust registry crate) → a schema
+directory in our YAML language.
 
-read + check the source (source.py) → name (naming.py) → convert each definition (convert.py) →
-lay out files (placement.py) → write readable YAML with comments (yaml_writer.py). Deterministic:
-the same input gives the same bytes. Problems of the input are reported with their JSON paths.
+read + check the source (source.py) → read the crate (crate/parse.py) → name (naming.py) →
+convert each definition (convert.py, with what the crate adds: crate/overlay.py, and the WebUI
+sections: webui_sections.py) → lay out files (placement.py) → write readable YAML with comments
+(yaml_writer.py). Deterministic: the same input gives the same bytes. Problems of the input are
+reported with their JSON paths, and of the crate with file:line.
 """
 
 from __future__ import annotations
@@ -13,11 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from .convert import Converter
+from .crate.facts import CrateFacts
+from .crate.items import CrateShapeError
+from .crate.overlay import CrateOverlay
+from .crate.parse import read_crate
 from .naming import Naming
 from .placement import place
 from .published import NAMESPACE
 from .source import ImportFailure, Path_, Problem, Report, Validator, read_json
 from .webui import breadcrumbs
+from .webui_sections import WebuiImporter
 from .yaml_writer import Commented, dump
 
 MARKER = "Imported from Stalwart's published registry schema"  # first words of every file written
@@ -26,6 +34,22 @@ HEADER = (
     "Fields are in alphabetical order: schema.json sorts properties and does not record the order",
     "they are declared in. It also has no descriptions for nested types, and no unique keys,",
     "filterable or sortable properties or string validators, so none are declared here.",
+)
+CRATE_HEADER = (
+    f"{MARKER} (schema.json) and the registry crate of the same release",
+    "(Rust, schema/structs.rs and structs_impl.rs) by `python -m generator import-stalwart --crate`.",
+    "Fields are in the crate's declaration order; validators, unique keys, indexes (filterable,",
+    "sortable), bounds order and expression contexts come from the crate. Nested types have no",
+    "descriptions: neither source gives them.",
+)
+CONTEXTS_HEADER = (
+    f"{MARKER} (schema.json) and the registry crate by `python -m generator import-stalwart --crate`.",
+    "The variables and constants each expression context allows (schema/enums.rs of the crate).",
+)
+WEBUI_HEADER = (
+    f"{MARKER} (schema.json) by `python -m generator import-stalwart`.",
+    "The WebUI's menus (each object's places in them, with icons) and dashboards; forms and lists",
+    "are with the object or type they belong to.",
 )
 PROJECT_HEADER = (
     f"{MARKER} (schema.json) by `python -m generator import-stalwart`.",
@@ -62,16 +86,20 @@ class _Definitions:
     enums: list[str] = field(default_factory=list)
 
 
-def import_schema(doc: dict[str, Any], version: str = PROJECT["version"]) -> ImportResult:
+def import_schema(
+    doc: dict[str, Any], version: str = PROJECT["version"], crate: CrateFacts | None = None
+) -> ImportResult:
     report = Report()
     validator = Validator(doc, report)
     validator.run()
     _stop_on_errors(report)
     naming = Naming(doc, report)
-    crumbs = breadcrumbs(doc, report)
+    breadcrumbs(doc, report)  # checks the menus; the schema derives each object's places from them
+    webui = WebuiImporter(doc, naming, report)
     _stop_on_errors(report)
-    conv = Converter(doc, naming, report, set(validator.missing_enums))
-    defs = _convert(doc, naming, conv, crumbs, validator.missing_enums)
+    overlay = CrateOverlay(crate, report) if crate is not None else None
+    conv = Converter(doc, naming, report, set(validator.missing_enums), overlay, webui)
+    defs = _convert(doc, naming, conv, validator.missing_enums)
     _stop_on_errors(report)
 
     files = {"project.yaml": dump({"project": {**PROJECT, "version": version}}, PROJECT_HEADER)}
@@ -80,7 +108,12 @@ def import_schema(doc: dict[str, Any], version: str = PROJECT["version"]) -> Imp
         for ident in members:
             section, body = defs.bodies[ident]
             sections.setdefault(section, {})[ident] = body
-        files[path] = dump({s: sections[s] for s in ("objects", "types", "enums") if s in sections}, HEADER)
+        header = HEADER if crate is None else CRATE_HEADER
+        files[path] = dump({s: sections[s] for s in ("objects", "types", "enums") if s in sections}, header)
+    if section := webui.section():
+        files["webui.yaml"] = dump({"webui": section}, WEBUI_HEADER)
+    if overlay is not None and (contexts := overlay.contexts()):
+        files["contexts.yaml"] = dump({"contexts": contexts}, CONTEXTS_HEADER)
     return ImportResult(dict(sorted(files.items())), sorted(report.warnings), _summary(doc, files, validator))
 
 
@@ -88,13 +121,12 @@ def _convert(
     doc: dict[str, Any],
     naming: Naming,
     conv: Converter,
-    crumbs: dict[str, tuple[str, ...]],
     missing_enums: dict[str, list[Path_]],
 ) -> _Definitions:
     defs = _Definitions()
     for name, spec in doc["objects"].items():
         ident = naming.of(name)
-        body: Any = conv.object(name, crumbs.get(name, ()))
+        body: Any = conv.object(name)
         notes = []
         if naming.renamed(name):
             notes.append(
@@ -187,8 +219,14 @@ def write_tree(files: dict[str, str], out_dir: Path) -> tuple[list[str], list[st
 
 
 def import_file(
-    source: Path, out_dir: Path, version: str = PROJECT["version"]
+    source: Path, out_dir: Path, version: str = PROJECT["version"], crate_dir: Path | None = None
 ) -> tuple[ImportResult, list[str], list[str]]:
-    result = import_schema(read_json(source), version)
+    crate = None
+    if crate_dir is not None:
+        try:
+            crate = read_crate(crate_dir)
+        except CrateShapeError as exc:
+            raise ImportFailure([Problem(exc.where, exc.message)]) from None
+    result = import_schema(read_json(source), version, crate)
     written, removed = write_tree(result.files, out_dir)
     return result, written, removed

@@ -15,7 +15,7 @@ NAMESPACE = "x:"
 STANDARD_PREFIX = "Jmap"
 
 SECTIONS = ("objects", "schemas", "fields", "enums")  # what the round trip reproduces
-WEBUI_SECTIONS = ("forms", "lists", "layouts", "dashboards")  # WebUI data: only breadcrumbs are imported
+WEBUI_SECTIONS = ("forms", "lists", "layouts", "dashboards")  # WebUI data (webui_sections.py)
 
 OBJECT_KINDS = ("object", "singleton", "view")
 UPDATE_MODES = ("mutable", "immutable", "serverSet")

@@ -1,7 +1,8 @@
-"""WebUI breadcrumbs from the published `layouts`: each link's path of names, by the object it shows.
+"""Checks of the published `layouts` (menus): each link's path of names, by the object it shows.
 
-Top-level items are `{"link": {...}}` or `{"container": {...}}`; nested ones carry `"type"`. Icons
-are not imported: our schema language has no place for them.
+Top-level items are `{"link": {...}}` or `{"container": {...}}`; nested ones carry `"type"`. The
+menus themselves, icons included, are imported by webui_sections.py; the schema derives each
+object's places from them.
 """
 
 from __future__ import annotations

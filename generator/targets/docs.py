@@ -17,7 +17,7 @@ from ..names import kebab
 from ..render import render
 from ..rendered import RenderedFile
 from .examples import ExampleSet, default_human, examples_for
-from .text import md_code, md_crumb, md_table_code, md_table_text, md_text, yaml_scalar
+from .text import md_code, md_crumb, md_prose, md_table_code, md_table_text, md_text, yaml_scalar
 
 SCALAR_DISPLAY = {
     "string": "String",
@@ -41,6 +41,12 @@ SCALAR_DISPLAY = {
     "blobId": "BlobId",
 }
 SECRET_FORMATS = ("secret", "secretText")
+# A plain string checked by one of these validators is shown as the kind of name it holds.
+VALIDATOR_DISPLAY = {"emailLocalPart": "EmailLocalPart", "domain": "DomainName", "hostname": "HostName"}
+# The site's copy of the WebUI's icon set (Lucide) as an SVG sprite: a breadcrumb's icon uses it.
+ICON_SPRITE = "/img/lucide-sprite.svg"
+# Where the site documents each kind of expression context (relative to a page of docs/ref/object).
+CONTEXT_DIRS = {"variables": "variable", "constants": "constant"}
 MAX_HEADING = 5
 # Site pages the reference pages link to (the real pages' targets).
 ENTERPRISE_URL = "/docs/server/enterprise"
@@ -104,6 +110,24 @@ class EnumPageDoc:
 
 
 @dataclass(frozen=True)
+class ContextDoc:
+    name: str
+    link: str  # ../expression/variable/http-variable.md
+    kind_label: str  # "Variables"
+
+
+@dataclass(frozen=True)
+class ContextPageDoc:
+    """A page listing what one expression context allows (docs/ref/expression/<kind>/<name>.md)."""
+
+    name: str
+    front_title: str
+    front_description: str
+    description: str
+    values: tuple[str, ...]  # as inline code
+
+
+@dataclass(frozen=True)
 class PageDoc:
     name: str
     front_title: str
@@ -121,6 +145,8 @@ class PageDoc:
     examples: ExampleSet
     nested: tuple[NestedDoc, ...]
     enums: tuple[EnumDoc, ...]
+    contexts: tuple[ContextDoc, ...] = ()  # the expression contexts its fields use, first use first
+    filters: tuple[tuple[str, str], ...] = ()  # query's conditions: (name as code, kind), table-escaped
     cli_docs_url: str = "/docs/management/cli/overview"
     webui_docs_url: str = "/docs/management/webui/overview"
     permissions_page: str = PERMISSIONS_PAGE
@@ -176,8 +202,34 @@ def enum_links(registry: Registry) -> dict[str, str]:
 def breadcrumbs(registry: Registry, obj: Object) -> tuple[tuple[str, ...], ...]:
     """Where the WebUI shows the object: its own place, then each of its views' (by view name), so
     an object shown only through views (Account: Users and Groups) still gets its places."""
-    views = [o.webui for o in registry.objects if o.view_of == obj.name]
-    return tuple(trail for trail in dict.fromkeys((obj.webui, *views)) if trail)
+    return tuple(names for names, _ in places(registry, obj))
+
+
+def places(registry: Registry, obj: Object) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """`breadcrumbs` with the icon of each part ("" for none)."""
+    views = [(o.webui, o.webui_icons) for o in registry.objects if o.view_of == obj.name]
+    seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for names, icons in ((obj.webui, obj.webui_icons), *views):
+        if names and names not in seen:
+            seen[names] = icons or ("",) * len(names)
+    return tuple(seen.items())
+
+
+def icon_svg(name: str) -> str:
+    """An inline icon of the WebUI's set (Lucide), drawn from the site's sprite."""
+    return f'<svg class="lucide-icon" width="1em" height="1em"><use href="{ICON_SPRITE}#{name}" /></svg>'
+
+
+def breadcrumb_line(registry: Registry, obj: Object) -> str:
+    """Every place, each part after its icon when it has one. A place that starts with an icon
+    needs no separator (the icon starts it, as on the site); otherwise places are joined by "; "."""
+    out = ""
+    for names, icons in places(registry, obj):
+        parts = " › ".join(
+            f"{icon_svg(i)} {md_crumb(n)}" if i else md_crumb(n) for n, i in zip(names, icons, strict=True)
+        )
+        out += parts if not out or icons[0] else "; " + parts
+    return out
 
 
 class _Segments:
@@ -209,16 +261,23 @@ class PageBuilder:
     site: SiteIndex
     nested: list[NestedDoc] = field(default_factory=list)
     enums: list[EnumDoc] = field(default_factory=list)
+    contexts: dict[str, ContextDoc] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    owner: str = ""  # the object whose page this is
 
     # -- type displays ---------------------------------------------------------------------------
 
+    def has_page(self, ref: TypeRef) -> bool:
+        """A value of a type that is also an object with a page of its own (Bootstrap's
+        `dataStore` holds a DataStore): the page links there instead of repeating its types."""
+        return ref.kind in ("object", "objectList") and ref.target in self.site.pages and ref.target != self.owner
+
     def _link_for(self, ref: TypeRef) -> str:
-        if ref.kind == "objectId":
+        if ref.kind == "objectId" or self.has_page(ref):
             return f"./{kebab(ref.target or '')}.md"
         return self.site.enum_links.get(ref.target or "", f"#{anchor(ref.target or '')}")
 
-    def _append(self, seg: _Segments, ref: TypeRef) -> None:
+    def _append(self, seg: _Segments, ref: TypeRef, validators: tuple[str, ...] = ()) -> None:
         if ref.kind in ("enum", "object"):
             seg.link(ref.target or "", self._link_for(ref))
         elif ref.kind == "objectId":
@@ -234,7 +293,7 @@ class PageBuilder:
             seg.link(ref.target or "", self._link_for(TypeRef("object", target=ref.target)))
             seg.code("[]")
         elif ref.kind == "set":
-            self._append(seg, ref.item)  # type: ignore[arg-type]
+            self._append(seg, ref.item, validators)  # type: ignore[arg-type]
             seg.code("[]")
         elif ref.kind == "map":
             seg.code("Map&lt;")
@@ -242,12 +301,14 @@ class PageBuilder:
             seg.code(", ")
             self._append(seg, ref.item)  # type: ignore[arg-type]
             seg.code("&gt;")
+        elif ref.format == "string" and (shown := [VALIDATOR_DISPLAY[v] for v in validators if v in VALIDATOR_DISPLAY]):
+            seg.code(shown[0])
         else:
             seg.code(SCALAR_DISPLAY[ref.format or ref.kind])
 
-    def type_md(self, ref: TypeRef) -> str:
+    def type_md(self, ref: TypeRef, validators: tuple[str, ...] = ()) -> str:
         seg = _Segments()
-        self._append(seg, ref)
+        self._append(seg, ref, validators)
         if ref.nullable:
             seg.code("?")
         return seg.render()
@@ -272,7 +333,9 @@ class PageBuilder:
         literal = self.default_literal(f)
         if literal is not None:
             notes.append(f"default: {md_code(literal)}")
-        for label, value in (("min", f.min), ("max", f.max), ("min items", f.min_items), ("max length", f.max_length)):
+        bounds = {"min": f.min, "max": f.max}
+        ordered = [(name, bounds[name]) for name in f.bounds_order]
+        for label, value in (*ordered, ("min items", f.min_items), ("max length", f.max_length)):
             if value is not None:
                 notes.append(f"{label}: {number(value)}")
         if f.type.format in SECRET_FORMATS:
@@ -280,7 +343,18 @@ class PageBuilder:
         return "".join(f" · {n}" for n in notes)
 
     def field_doc(self, f: Field) -> FieldDoc:
-        return FieldDoc(f.name, self.type_md(f.type), self.annotations(f), tuple(md_text(f.description).split("\n")))
+        lines = md_prose(f.description).split("\n")
+        for kind in ("variables", "constants"):
+            docs = [self.context(name) for name in f.context if self.registry.contexts[name].kind == kind]
+            if docs:
+                lines += ["", f"Available {kind}: " + ", ".join(f"[{md_code(d.name)}]({d.link})" for d in docs) + "."]
+        return FieldDoc(f.name, self.type_md(f.type, f.validators), self.annotations(f), tuple(lines))
+
+    def context(self, name: str) -> ContextDoc:
+        if name not in self.contexts:
+            kind = self.registry.contexts[name].kind
+            self.contexts[name] = ContextDoc(name, f"../{context_path(name, kind)}", kind.capitalize())
+        return self.contexts[name]
 
     # -- nested types and enums, depth first in first-reference order ----------------------------
 
@@ -296,7 +370,7 @@ class PageBuilder:
             self.walk_type(ref.item, depth)
         elif ref.kind == "enum":
             self.add_enum(self.registry.enums[ref.target or ""])
-        elif ref.kind in ("object", "objectList"):
+        elif ref.kind in ("object", "objectList") and not self.has_page(ref):
             self.add_nested(self.registry.schemas[ref.target or ""], depth)
 
     def add_enum(self, enum: Enum) -> None:
@@ -338,7 +412,7 @@ def enum_rows(enum: Enum) -> tuple[tuple[str, str], ...]:
 def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> PageDoc:
     schema = obj.schema
     assert schema is not None, "views have no page"
-    builder = PageBuilder(registry, site or SiteIndex.of(registry))
+    builder = PageBuilder(registry, site or SiteIndex.of(registry), owner=obj.name)
     builder.seen.add(schema.name)
     variants: list[VariantDoc] = []
     for v in schema.variants:
@@ -349,6 +423,7 @@ def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> 
         builder.walk_fields(vfields, 0)
     fields = tuple(builder.field_doc(f) for f in schema.fields)
     builder.walk_fields(schema.fields, 0)
+    examples = examples_for(registry, obj)
     defs = [registry.schemas.get(n) or registry.enums.get(n) for n in builder.seen]
     sources = tuple(sorted({obj.pos.file} | {d.pos.file for d in defs if d is not None}))
     return PageDoc(
@@ -357,8 +432,7 @@ def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> 
         front_description=yaml_scalar(obj.description),
         description=md_text(obj.description),
         enterprise=obj.enterprise,
-        # Several places are separated by "; " (a ";" inside a label is escaped, so it stays text).
-        breadcrumb="; ".join(" › ".join(md_crumb(p) for p in trail) for trail in breadcrumbs(registry, obj)),
+        breadcrumb=breadcrumb_line(registry, obj),
         kind_word="singleton" if obj.is_singleton else "object",
         is_singleton=obj.is_singleton,
         is_union=schema.is_union,
@@ -366,11 +440,25 @@ def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> 
         variants=tuple(variants),
         capability=registry.project.capability,
         cli_name=registry.project.cli,
-        examples=examples_for(registry, obj),
+        examples=examples,
+        filters=tuple((md_table_code(f.field), md_table_text(f.kind_text)) for f in examples.filters),
         nested=tuple(builder.nested),
         enums=tuple(builder.enums),
+        contexts=tuple(builder.contexts.values()),
         sources=sources,
     )
+
+
+def context_path(name: str, kind: str) -> str:
+    """Path of a context's page under docs/ref."""
+    return f"expression/{CONTEXT_DIRS[kind]}/{kebab(name)}.md"
+
+
+def context_page(name: str, registry: Registry) -> ContextPageDoc:
+    context = registry.contexts[name]
+    description = f"The {context.kind} an expression of the {name} context may use."
+    values = tuple(md_code(v) for v in context.values)
+    return ContextPageDoc(name, yaml_scalar(name), yaml_scalar(description), md_text(description), values)
 
 
 def page_path(obj: Object) -> str:
@@ -396,4 +484,7 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         if link == f"../enum/{kebab(name)}.md" and not enum.docs_page:
             text = render("docs/enum.md.jinja", page=enum_page(enum))
             out.append(RenderedFile(f"docs/ref/enum/{kebab(name)}.md", text, (enum.pos.file,)))
+    for name, context in registry.contexts.items():
+        text = render("docs/context.md.jinja", page=context_page(name, registry))
+        out.append(RenderedFile(f"docs/ref/{context_path(name, context.kind)}", text, (context.pos.file,)))
     return out

@@ -41,9 +41,12 @@ SAMPLE_STRINGS = {
     "color": "#336699",
     "html": "<p>Example</p>",
 }
+# A plain string checked by a validator shows a value the validator accepts.
+VALIDATOR_SAMPLES = {"emailLocalPart": "alice", "domain": "example.com", "hostname": "mail.example.com"}
 SAMPLE_STRING = "Example"
 SAMPLE_NUMBER = 1000
 SAMPLE_DATETIME = "2026-01-01T00:00:00Z"
+SAMPLE_FILTER_TEXT = "example"  # what an example query looks for in a text condition
 UPDATED_TEXT = "updated value"  # what a curl update example writes into a text field
 CLI_UPDATED_TEXT = "Updated"  # ... and a CLI update example (the real pages' spelling)
 TEXT_FORMATS = ("string", "text")  # formats any text is valid in
@@ -67,11 +70,27 @@ class CliExample:
 
 
 @dataclass(frozen=True)
+class QueryFilter:
+    """A condition the query `filter` takes, from the WebUI list's filters (`list: filters:`)."""
+
+    field: str
+    kind: str  # text, date, integer, objectId, enum
+    target: str | None = None  # the object of an objectId, the enum of an enum
+
+    @property
+    def kind_text(self) -> str:
+        """How the page names the kind: `text`, `id of Tenant`."""
+        word = {"objectId": "id"}.get(self.kind, self.kind)
+        return f"{word} of {self.target}" if self.target else word
+
+
+@dataclass(frozen=True)
 class ExampleSet:
     get: Example
     set_ops: tuple[Example, ...]  # objects: Create, Update, Destroy; singletons: the one update
     query: Example | None
     cli: tuple[CliExample, ...]
+    filters: tuple[QueryFilter, ...] = ()  # what query filters on (the page's condition table)
 
 
 # -- values in the form people write them ----------------------------------------------------------
@@ -128,6 +147,8 @@ def _number(f: Field | None) -> int | float:
 
 def _string(ref: TypeRef, f: Field | None, index: int = 0) -> str:
     text = SAMPLE_STRINGS.get(ref.format or "", SAMPLE_STRING)
+    if ref.format == "string" and f is not None:
+        text = next((VALIDATOR_SAMPLES[v] for v in f.validators if v in VALIDATOR_SAMPLES), text)
     if index:  # distinct members for a set that needs several
         text = f"{index}.{text}" if ref.format in ("emailAddress", "uri") else f"{text}{index}"
     if f is not None and f.max_length is not None:
@@ -198,6 +219,41 @@ class Sampler:
 
 
 # -- payloads --------------------------------------------------------------------------------------
+
+
+def _list_filters(obj: Object) -> list[QueryFilter]:
+    out = []
+    for item in (obj.webui_list or {}).get("filters", ()):
+        target = item.get("objectName") or item.get("enumName")
+        out.append(QueryFilter(item["field"], item["type"], target))
+    return out
+
+
+def query_filters(registry: Registry, obj: Object) -> tuple[tuple[QueryFilter, ...], bool]:
+    """The conditions query takes: the object's own list's filters, else the union of its views'
+    lists (views by name, each condition once); and whether they are the object's own (only then
+    does the page show an example filter: a view's filter may only make sense in that view)."""
+    own = _list_filters(obj)
+    if own:
+        return tuple(own), True
+    seen: dict[str, QueryFilter] = {}
+    for view in sorted((o for o in registry.objects if o.view_of == obj.name), key=lambda o: o.name):
+        for f in _list_filters(view):
+            seen.setdefault(f.field, f)
+    return tuple(seen.values()), False
+
+
+def filter_sample(registry: Registry, condition: QueryFilter, oid: str) -> Any:
+    """A value the example filter uses for a condition of this kind."""
+    if condition.kind == "objectId":
+        return oid
+    if condition.kind == "date":
+        return SAMPLE_DATETIME
+    if condition.kind == "integer":
+        return SAMPLE_NUMBER
+    if condition.kind == "enum" and condition.target in registry.enums:
+        return registry.enums[condition.target].values[0].name
+    return SAMPLE_FILTER_TEXT
 
 
 def create_payload(registry: Registry, obj: Object) -> dict[str, Any]:
@@ -271,13 +327,33 @@ def _cli_value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-def _cli(registry: Registry, title: str, argv: list[str], fields: dict[str, Any]) -> CliExample:
+def _quoted_value(key: str, value: Any) -> str:
+    """`key='value'`: the value always in single quotes (how the pages write an update)."""
+    return f"{key}='" + _cli_value(value).replace("'", "'\\''") + "'"
+
+
+def _cli(
+    registry: Registry,
+    title: str,
+    argv: list[str],
+    fields: dict[str, Any],
+    where: dict[str, Any] | None = None,
+) -> CliExample:
+    """One CLI example. A create puts each `--field` on a line of its own (one field too); an update
+    quotes the value (`--field description='Updated'`); a query shows the plain query and, when
+    there is an example filter, the same query `--where` it holds."""
     args = [*argv]
     for key, value in fields.items():
         args += ["--field", f"{key}={_cli_value(value)}"]
     head = " ".join(shlex.quote(a) for a in [registry.project.cli, *argv])
-    pairs = [f"--field {shlex.quote(f'{k}={_cli_value(v)}')}" for k, v in fields.items()]
-    command = " \\\n  ".join([head, *pairs]) if len(pairs) > 1 else " ".join([head, *pairs])
+    if argv[0] == "update":
+        pairs = [f"--field {_quoted_value(k, v)}" for k, v in fields.items()]
+    else:
+        pairs = [f"--field {shlex.quote(f'{k}={_cli_value(v)}')}" for k, v in fields.items()]
+    broken = len(pairs) > 1 or (argv[0] == "create" and pairs)
+    command = " \\\n  ".join([head, *pairs]) if broken else " ".join([head, *pairs])
+    for key, value in (where or {}).items():
+        command += f"\n{head} --where {shlex.quote(f'{key}={_cli_value(value)}')}"
     return CliExample(title, command, tuple(args))
 
 
@@ -307,7 +383,9 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
         example("Update", "Update", "set", {"update": {oid: update}}),
         example("Destroy", "Destroy", "set", {"destroy": [oid]}),
     )
-    query = example("Query", "Query", "query", {"filter": {}})
+    filters, own = query_filters(registry, obj)
+    where = {filters[0].field: filter_sample(registry, filters[0], oid)} if filters and own else {}
+    query = example("Query", "Query", "query", {"filter": where})
     target = name
     create_fields = dict(create)
     if "@type" in create_fields:
@@ -315,8 +393,8 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
     cli = (
         _cli(registry, "Fetch", ["get", name, oid], {}),
         _cli(registry, "Create", ["create", target], create_fields),
-        _cli(registry, "Query", ["query", name], {}),
+        _cli(registry, "Query", ["query", name], {}, where),
         _cli(registry, "Update", ["update", name, oid], cli_update),
         _cli(registry, "Delete", ["delete", name, "--ids", oid], {}),
     )
-    return ExampleSet(get, set_ops, query, cli)
+    return ExampleSet(get, set_ops, query, cli, filters)

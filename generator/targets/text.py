@@ -26,6 +26,35 @@ def md_text(text: str) -> str:
     return _BLOCK_START.sub(r"\1\\\2", "".join(out))
 
 
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+_PROSE_INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "\\{", "}": "\\}"}
+
+
+# A line that would end the section the description is printed in, or start a structure of the
+# page's own: an ATX heading, a fence, a ::: notice, a table row, a setext underline or break.
+_STRUCTURE_LINE = re.compile(r"^([ \t]*)(#|:::|```|~~~|\||=|([-*_])(?:[ \t]*\3){2,}[ \t]*$)", re.M)
+
+
+def md_prose(text: str) -> str:
+    """A description: Markdown as its author wrote it (emphasis, links, lists, `code spans`), with
+    what is not the author's to write made inert: raw HTML and entities (`<`, `>`, `&`), MDX
+    expressions (`{`, `}`) outside code spans, and lines that would break the page's structure
+    (headings, fences, notices, table rows, setext underlines, thematic breaks). Code spans are
+    copied as written: their content is literal."""
+    return _STRUCTURE_LINE.sub(lambda m: m.group(1) + "\\" + m.group(2), _inline_prose(text.strip()))
+
+
+def _inline_prose(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for span in _CODE_SPAN.finditer(text):
+        out.append("".join(_PROSE_INERT.get(ch, ch) for ch in text[pos : span.start()]))
+        out.append(span.group(0))
+        pos = span.end()
+    out.append("".join(_PROSE_INERT.get(ch, ch) for ch in text[pos:]))
+    return "".join(out)
+
+
 _ENTITY_OR_SEMICOLON = re.compile(r"(&[#A-Za-z0-9]+;)|;")
 
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check test lint bench serve clean
+.PHONY: generate check check-compat test fuzz lint bench serve clean chromium webui
 
 $(STAMP): pyproject.toml generated/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,38 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/ruff format --check generator tests bench
 
-test: check lint
+# The release schema/ must stay compatible with (docs/compat.md): the newest tag v* reachable from
+# HEAD, else the git revision written in COMPAT_BASE (while there is no tag: the first commit with
+# schema/). Move COMPAT_BASE forward when a release deliberately breaks, or waive the change.
+COMPAT_BASE_FILE := COMPAT_BASE
+
+check-compat: $(STAMP)
+	@base=$$(git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || cat $(COMPAT_BASE_FILE)); \
+	echo "python -m generator diff --against $$base schema"; \
+	$(PY) -m generator diff --against "$$base" schema
+
+test: check lint check-compat chromium
 	$(PY) -m pytest
+
+# The fuzz suite (tests/fuzz/) at FUZZ_SCALE times the example counts `make test` runs; it prints
+# its figures (requests sent, schemas mutated, CLI runs, failures by class) at the end.
+FUZZ_SCALE ?= 25
+
+fuzz: $(STAMP)
+	FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz -p no:cacheprovider
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The WebUI browser test (tests/test_webui_browser.py) drives Debian's chromium: installed here
+# when missing (CI on a fresh machine; needs root). The WebUI itself is built by the test, or by
+# `make webui`, which prints the built dist/ directory (cached under .cache/webui/ by source hash):
+#   WEBUI_DIR=$$(make -s webui) ADMIN_USER=admin ADMIN_PASSWORD=... make serve
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+webui: $(STAMP)
+	@$(PY) tests/webui_build.py
 
 serve: $(STAMP)
 	$(PY) -m stalwart_registry.server

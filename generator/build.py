@@ -14,7 +14,23 @@ from typing import Any
 
 from .defaults import DefaultNormalizer
 from .diagnostics import Diagnostic, Pos
-from .ir import Enum, EnumValue, Examples, Field, Object, Project, Registry, Schema, TypeRef, Variant
+from .ir import (
+    ChangeEntry,
+    CompatWaiver,
+    Enum,
+    EnumValue,
+    Examples,
+    ExpressionContext,
+    Field,
+    Object,
+    Project,
+    Registry,
+    Release,
+    Schema,
+    TypeRef,
+    UniqueKey,
+    Variant,
+)
 from .loader import LoadedFile, PathKey
 from .names import python_attr
 from .typeexpr import NUMBER_FORMATS, SCALARS, STRING_FORMATS, TypeExpr, TypeSyntaxError, parse_type
@@ -41,6 +57,10 @@ class Builder:
         self.errors: list[Diagnostic] = []
         self.defs: dict[str, _Def] = {}
         self.project: Project | None = None
+        self.waivers: dict[tuple[str, str], CompatWaiver] = {}  # the `compat` sections
+        self.releases: list[Release] = []  # the `changes` sections
+        self.contexts: dict[str, ExpressionContext] = {}  # the `contexts` sections
+        self.webui_file: LoadedFile | None = None  # the one file with the `webui` section
 
     def error(self, pos: Pos, message: str, code: str = "schema") -> None:
         self.errors.append(Diagnostic(pos, message, code))
@@ -56,7 +76,7 @@ class Builder:
                     self.error(file.pos(("project",)), f"a second 'project' section (the first is at {project_pos})")
                 else:
                     project_pos = file.pos(("project",))
-                    self.project = self._project(data["project"])
+                    self.project = dataclasses.replace(self._project(data["project"]), pos=project_pos)
             for section in ("objects", "types", "enums"):
                 for name, body in (data.get(section) or {}).items():
                     definition = _Def(section, name, body, file, (section, name))
@@ -65,6 +85,15 @@ class Builder:
                         self.error(definition.pos(), f"duplicate name '{name}' (already defined at {first.pos()})")
                         continue
                     self.defs[name] = definition
+            self._history(file, data)
+            self._contexts(file, data)
+            if "webui" in data:
+                if self.webui_file is not None:
+                    self.error(
+                        file.pos(("webui",)), f"a second 'webui' section (the first is in {self.webui_file.path})"
+                    )
+                else:
+                    self.webui_file = file
         if project_pos is None:
             where = Pos(self.files[0].path, 1, 1) if self.files else Pos("<schema>", 1, 1)
             self.error(where, "no 'project' section: one schema file must say `project:` (name, version, ...)")
@@ -82,7 +111,40 @@ class Builder:
             package=data["package"],
             distribution=data.get("distribution", data["package"].replace("_", "-")),
             description=data.get("description", ""),
+            capabilities=tuple(data.get("capabilities", ())),
+            edition=data.get("edition", ""),
+            oauth_clients=tuple(
+                (client, tuple(body["redirectUris"]))
+                for client, body in sorted((data.get("oauthClients") or {}).items())
+            ),
         )
+
+    def _contexts(self, file: LoadedFile, data: dict[str, Any]) -> None:
+        """The `contexts` section: expression contexts, in a namespace of their own."""
+        for name, body in (data.get("contexts") or {}).items():
+            pos = file.pos(("contexts", name))
+            if not DEF_NAME.match(name):
+                self.error(pos, f"invalid context name '{name}': use UpperCamelCase letters and digits")
+            if name in self.contexts:
+                self.error(pos, f"duplicate context '{name}' (already defined at {self.contexts[name].pos})")
+                continue
+            self.contexts[name] = ExpressionContext(name, body["kind"], tuple(body["values"]), pos)
+
+    def _history(self, file: LoadedFile, data: dict[str, Any]) -> None:
+        """`compat` waivers (for `python -m generator diff`) and `changes` (the history page)."""
+        for subject, kinds in (data.get("compat") or {}).items():
+            for change, reason in kinds.items():
+                waiver = CompatWaiver(subject, change, reason, file.pos(("compat", subject, change)))
+                first = self.waivers.setdefault((subject, change), waiver)
+                if first is not waiver:
+                    self.error(waiver.pos, f"a second waiver of {change} on {subject} (the first is at {first.pos})")
+        for index, release in enumerate(data.get("changes") or ()):
+            entries = tuple(
+                ChangeEntry(e["severity"], tuple(e["audiences"]), e["subject"], e["change"], e["message"])
+                for e in release["changes"]
+            )
+            where = file.pos(("changes", index))
+            self.releases.append(Release(str(release["version"]), str(release["previous"]), entries, where))
 
     # -- types ----------------------------------------------------------------------------------
 
@@ -172,6 +234,12 @@ class Builder:
         if ftype is None:
             return None
         has_default = "default" in data
+        published = None
+        if "publishedType" in data:
+            published = self.resolve_type(data["publishedType"], owner.pos(*base, name, "publishedType"))
+        for context in data.get("context", ()):
+            if context not in self.contexts:
+                self.error(owner.pos(*base, name, "context"), f"unknown expression context '{context}'")
         return Field(
             name=name,
             description=data["description"],
@@ -189,6 +257,10 @@ class Builder:
             filterable=data.get("filterable", False),
             sortable=data.get("sortable", False),
             validators=tuple(data.get("validators", ())),
+            bounds_order=tuple(k for k in data if k in ("min", "max")) or ("min", "max"),
+            text_index=data.get("textIndex"),
+            context=tuple(data.get("context", ())),
+            published_type=published,
             example=data.get("example"),
             suppressed=tuple(sorted((data.get("suppress") or {}).items())),
             py_name=python_attr(name),
@@ -231,8 +303,19 @@ class Builder:
             description=data.get("description", ""),  # optional for types (objects must have one)
             fields=tuple(fields),
             variants=tuple(variants),
+            keys=self.keys(definition, {f.name for f in fields}),
+            form=data.get("form") if definition.section == "types" else None,
             pos=definition.pos(),
         )
+
+    def keys(self, definition: _Def, fields: set[str]) -> tuple[UniqueKey, ...]:
+        out = []
+        for name, body in (definition.data.get("keys") or {}).items():
+            for fname in body["fields"]:
+                if fname not in fields:
+                    self.error(definition.pos("keys", name, "fields"), f"key '{name}' names unknown field '{fname}'")
+            out.append(UniqueKey(name, tuple(body["fields"]), body.get("shared", False)))
+        return tuple(out)
 
     def variant(self, owner: _Def, name: str, data: str | dict[str, Any]) -> Variant | None:
         pos = owner.pos("variants", name)
@@ -281,6 +364,8 @@ class Builder:
                 None,
                 webui=tuple(data.get("webui", ())),
                 view_of=target,
+                form=data.get("form"),
+                webui_list=self.webui_list(definition),
                 pos=definition.pos(),
             )
         if "permissionPrefix" not in data:
@@ -306,8 +391,92 @@ class Builder:
             external=data.get("external", False),
             webui=tuple(data.get("webui", ())),
             examples=examples,
+            form=data.get("form"),
+            webui_list=self.webui_list(definition),
             pos=definition.pos(),
         )
+
+    def webui_list(self, definition: _Def) -> Any:
+        """`list:` with the objects its filters and actions name checked."""
+        body = definition.data.get("list")
+        for key in ("filters", "itemActions", "massActions"):
+            for i, item in enumerate((body or {}).get(key, ())):
+                name = item.get("objectName")
+                if name is not None and (name not in self.defs or self.defs[name].section != "objects"):
+                    self.error(definition.pos("list", key, i, "objectName"), f"'{name}' is not an object")
+        return body
+
+    def menus(self, objects: list[Object]) -> list[Object]:
+        """Each object's WebUI places from the `webui` menus: the names from the menu down to the
+        first link showing it. An object that also lists its own `webui` places is an error."""
+        file = self.webui_file
+        if file is None:
+            return objects
+        places: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # object → (names, icons)
+
+        def walk(items: list[dict[str, Any]], path: PathKey, trail: tuple[tuple[str, str], ...]) -> None:
+            for i, item in enumerate(items):
+                where = (*path, i)
+                if "container" in item:
+                    if "items" not in item or {"view", "component"} & set(item):
+                        self.error(file.pos(where), "a container has 'items' and no 'view' or 'component'")
+                    walk(item.get("items", []), (*where, "items"), (*trail, (item["container"], item.get("icon", ""))))
+                elif "link" in item:
+                    targets = [k for k in ("view", "component") if k in item]
+                    if len(targets) != 1 or "items" in item:
+                        self.error(file.pos(where), "a link has exactly one of 'view' and 'component', and no 'items'")
+                    view = item.get("view")
+                    if view is not None and (view not in self.defs or self.defs[view].section != "objects"):
+                        self.error(file.pos((*where, "view")), f"'{view}' is not an object or view")
+                    elif view is not None:
+                        parts = (*trail, (item["link"], item.get("icon", "")))
+                        places.setdefault(view, (tuple(n for n, _ in parts), tuple(i for _, i in parts)))
+                else:
+                    self.error(file.pos(where), "a menu item is a 'link' or a 'container'")
+
+        for i, layout in enumerate(file.data["webui"].get("layouts", ())):
+            walk(layout["items"], ("webui", "layouts", i, "items"), ((layout["name"], layout.get("icon", "")),))
+        out = []
+        for obj in objects:
+            if obj.name in places:
+                if obj.webui:
+                    self.error(obj.pos, f"'{obj.name}' lists its own 'webui' places and is also in the 'webui' menus")
+                names, icons = places[obj.name]
+                obj = dataclasses.replace(obj, webui=names, webui_icons=icons)
+            out.append(obj)
+        return out
+
+    def check_webui_fields(self, objects: list[Object], schemas: dict[str, Schema]) -> None:
+        """A form's fields and a list's columns name fields of the schema they show (a union's
+        variants' too; a view shows its object's). Filters may name virtual properties, such
+        as a full-text `text`, that only the server knows, so they are not checked."""
+
+        def names(schema: Schema) -> set[str]:
+            out = {f.name for f in schema.fields} | {"id", "@type"}
+            for v in schema.variants:
+                out |= names(schemas[v.type]) if v.type in schemas else set()
+            return out
+
+        shown: list[tuple[_Def, Schema, Any, Any]] = []
+        by_name = {o.name: o for o in objects}
+        for obj in objects:
+            owner = by_name.get(obj.view_of or "") if obj.view_of else obj
+            if owner is not None and owner.schema is not None:
+                shown.append((self.defs[obj.name], owner.schema, obj.form, obj.webui_list))
+        for schema in schemas.values():
+            if schema.form is not None:
+                shown.append((self.defs[schema.name], schema, schema.form, None))
+        for definition, schema, form, listing in shown:
+            known = names(schema)
+            for i, section in enumerate((form or {}).get("sections", ())):
+                for j, item in enumerate(section["fields"]):
+                    if item["name"] not in known:
+                        pos = definition.pos("form", "sections", i, "fields", j, "name")
+                        self.error(pos, f"form field '{item['name']}' is not a field of {schema.name}")
+            for i, column in enumerate((listing or {}).get("columns", ())):
+                if column["name"] not in known:
+                    pos = definition.pos("list", "columns", i, "name")
+                    self.error(pos, f"list column '{column['name']}' is not a field of {schema.name}")
 
     def enum(self, definition: _Def) -> Enum:
         if not DEF_NAME.match(definition.name):
@@ -315,7 +484,9 @@ class Builder:
                 definition.pos(), f"invalid enum name '{definition.name}': use UpperCamelCase letters and digits"
             )
         values = tuple(
-            EnumValue(name, body) if isinstance(body, str) else EnumValue(name, **body)
+            EnumValue(name, body, pos=definition.pos("values", name))
+            if isinstance(body, str)
+            else EnumValue(name, **body, pos=definition.pos("values", name))
             for name, body in definition.data["values"].items()
         )
         return Enum(
@@ -354,6 +525,9 @@ class Builder:
         normalizer = DefaultNormalizer(schemas, enums)
         schemas = {name: self._normalized(schema, normalizer) for name, schema in schemas.items()}
         objects = [dataclasses.replace(o, schema=schemas[o.name]) if o.schema else o for o in raw_objects]
+        objects = self.menus(objects)
+        self.check_webui_fields(objects, schemas)
+        webui = self.webui_file.data["webui"] if self.webui_file else {}
         if self.project is None:
             return None
         return Registry(
@@ -362,6 +536,11 @@ class Builder:
             schemas=MappingProxyType(dict(sorted(schemas.items()))),  # type: ignore[arg-type]
             enums=MappingProxyType(enums),  # type: ignore[arg-type]
             sources=tuple(sorted(f.path for f in self.files)),
+            compat_waivers=tuple(self.waivers[key] for key in sorted(self.waivers)),
+            changes=tuple(self.releases),
+            contexts=MappingProxyType(dict(sorted(self.contexts.items()))),  # type: ignore[arg-type]
+            layouts=tuple(webui.get("layouts", ())),
+            dashboards=tuple(webui.get("dashboards", ())),
         )
 
     def _normalized(self, schema: Schema, normalizer: DefaultNormalizer) -> Schema:

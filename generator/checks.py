@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from .diagnostics import Diagnostic
 from .ir import Field, Registry, Schema
-from .names import kebab
+from .names import GENERATED_MODULES, kebab, python_class_clash, python_module
 
 NUMBER_ONLY = ("min", "max")
 UNWAIVABLE = "schema"  # a constraint that does not fit its type is a mistake, never a judgement call
@@ -88,11 +88,50 @@ def _name_checks(registry: Registry) -> Iterator[Diagnostic]:
             )
 
 
+def _python_class_checks(registry: Registry) -> Iterator[Diagnostic]:
+    """Schemas, enums and union variants become Python classes (`Schema` + `Variant` for a variant):
+    a name Python or the generated modules already use would make code that does not parse or run."""
+    for name, pos in [
+        *((s.name, s.pos) for s in registry.schemas.values()),
+        *((e.name, e.pos) for e in registry.enums.values()),
+    ]:
+        reason = python_class_clash(name)
+        if reason is not None:
+            yield Diagnostic(pos, f"'{name}' cannot be a name here: it becomes a Python class, and {reason}; rename it")
+    variant_classes: dict[str, str] = {}  # class name → the first variant that became it
+    for schema in sorted(registry.schemas.values(), key=lambda s: s.pos):
+        module = python_module(schema.name)
+        if module in GENERATED_MODULES:
+            yield Diagnostic(
+                schema.pos,
+                f"'{schema.name}' cannot be a name here: its Python module would be '{module}', which the generated "
+                f"package uses itself; rename it",
+            )
+        for variant in schema.variants:
+            cls = schema.name + variant.name
+            reason = python_class_clash(cls)
+            # A variant may name its data type after itself (`TraceValue` + `IpAddr` holding the type
+            # `TraceValueIpAddr`, as the imported registry does): tolerated, the two live in different
+            # modules and the variant's class is the type's fields under its union.
+            if reason is None and cls != variant.type and (cls in registry.schemas or cls in registry.enums):
+                reason = f"a {'type' if cls in registry.schemas else 'enum'} is already named '{cls}'"
+            if reason is None and cls in variant_classes:
+                reason = f"{variant_classes[cls]} already does"
+            variant_classes.setdefault(cls, f"variant '{variant.name}' of '{schema.name}'")
+            if reason is not None:
+                yield Diagnostic(
+                    variant.pos,
+                    f"variant '{variant.name}' of '{schema.name}' becomes the Python class '{cls}', but {reason}; "
+                    f"rename one",
+                )
+
+
 def check(registry: Registry) -> tuple[list[Diagnostic], list[str]]:
     """Returns (errors, notes): notes list each suppression in force, with its reason."""
     errors: list[Diagnostic] = []
     notes: list[str] = []
     errors.extend(_name_checks(registry))
+    errors.extend(_python_class_checks(registry))
     for schema in registry.schemas.values():
         errors.extend(_schema_checks(schema))
         for field in schema.fields:

@@ -45,13 +45,25 @@ def _load(schema_dir: Path) -> Registry | None:
     return registry
 
 
+def _not_a_directory(out: Path) -> bool:
+    if out.exists() and not out.is_dir():
+        print(f"error: --out {out} is not a directory", file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .incremental import generate
 
+    if _not_a_directory(args.out):
+        return 1
     try:
         report = generate(args.schema, args.out)
     except SchemaError as exc:
         _print_errors(exc, args.schema)
+        return 1
+    except OSError as exc:  # a read-only tree, a full disk, a file where a directory must go
+        print(f"error: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     _print_notes(report.notes)
     if args.verbose:
@@ -75,6 +87,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Always a full render in memory, compared byte for byte: correctness over speed."""
     from .pipeline import compare, render_tree
 
+    if _not_a_directory(args.out):
+        return 1
     registry = _load(args.schema)
     if registry is None:
         return 1
@@ -110,6 +124,9 @@ def parser(with_importers: bool = True) -> argparse.ArgumentParser:
         from .stalwart import commands as stalwart_commands
 
         stalwart_commands.register(sub)  # import-stalwart, export-stalwart
+        from .compat import commands as compat_commands
+
+        compat_commands.register(sub)  # diff, changelog
     return top
 
 

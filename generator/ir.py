@@ -65,6 +65,10 @@ class Field:
     filterable: bool = False
     sortable: bool = False
     validators: tuple[str, ...] = ()
+    bounds_order: tuple[str, ...] = ("min", "max")  # the order `min` and `max` are written in
+    text_index: str | None = None  # the query condition matching this field's words (`text`)
+    context: tuple[str, ...] = ()  # names of the expression contexts (variables, constants) it may use
+    published_type: TypeRef | None = None  # what the source publishes, where it errs (export only)
     example: Any = None
     suppressed: tuple[tuple[str, str], ...] = ()  # (check code, reason)
     py_name: str = ""  # attribute name in generated Python: keywords and builtins get a trailing "_"
@@ -107,6 +111,26 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class UniqueKey:
+    """Fields whose values together may not repeat; a `shared` key is one namespace across every
+    schema declaring a shared key of the same name (an e-mail address of a user or a group)."""
+
+    name: str
+    fields: tuple[str, ...]
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class ExpressionContext:
+    """What an expression field may name: its variables, or its constants (the `contexts` section)."""
+
+    name: str
+    kind: Literal["variables", "constants"]
+    values: tuple[str, ...]
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
 class Schema:
     """A set of fields, or a tagged union of variants (the `@type` property selects one)."""
 
@@ -115,6 +139,8 @@ class Schema:
     description: str
     fields: tuple[Field, ...] = ()
     variants: tuple[Variant, ...] = ()
+    keys: tuple[UniqueKey, ...] = ()  # unique keys over several fields, or shared between schemas
+    form: Any = None  # a type's WebUI form (an object's is on the Object)
     pos: Pos = field(default=NO_POS, compare=False)
 
     @property
@@ -143,7 +169,10 @@ class Object:
     # JMAP objects such as Mailbox): no page, handler or CLI command here.
     external: bool = False
     webui: tuple[str, ...] = ()
+    webui_icons: tuple[str, ...] = ()  # the icon of each part of `webui` ("" for none), from the menus
     view_of: str | None = None
+    form: Any = None  # the WebUI's edit form, as the schema writes it (`form:`)
+    webui_list: Any = None  # the WebUI's list: columns, filters, actions (`list:`)
     examples: Examples = Examples()
     pos: Pos = field(default=NO_POS, compare=False)
 
@@ -167,6 +196,7 @@ class EnumValue:
     label: str
     description: str = ""
     color: str | None = None  # "#15803d": how a UI shows the value
+    pos: Pos = field(default=NO_POS, compare=False)
 
 
 @dataclass(frozen=True)
@@ -191,6 +221,40 @@ class Project:
     package: str
     distribution: str
     description: str = ""
+    # What the server says and accepts beyond its objects (see docs/schema-format.md, `project`):
+    capabilities: tuple[str, ...] = ()  # more JMAP capabilities accepted in `using`, with no methods here
+    edition: str = ""  # the product edition `/api/account` reports
+    oauth_clients: tuple[tuple[str, tuple[str, ...]], ...] = ()  # public OAuth clients: (id, redirect URIs)
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
+class CompatWaiver:
+    """A reasoned waiver of one change `python -m generator diff` reports (the `compat` section)."""
+
+    subject: str  # "S3Store.accessKey"
+    change: str  # a change kind of generator/compat/rules.py, e.g. "field-type-changed"
+    reason: str
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    severity: str
+    audiences: tuple[str, ...]
+    subject: str
+    change: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version of the registry's history (the `changes` section), for the `changes` page."""
+
+    version: str
+    previous: str
+    entries: tuple[ChangeEntry, ...]
+    pos: Pos = field(default=NO_POS, compare=False)
 
 
 @dataclass(frozen=True)
@@ -200,6 +264,11 @@ class Registry:
     schemas: dict[str, Schema]  # every schema, objects' own included, keyed by name, sorted
     enums: dict[str, Enum]  # sorted by name
     sources: tuple[str, ...] = ()  # schema files read, sorted, for generated headers
+    compat_waivers: tuple[CompatWaiver, ...] = ()  # sorted by subject and change
+    changes: tuple[Release, ...] = ()  # newest first, as the `changes` section lists them
+    contexts: dict[str, ExpressionContext] = field(default_factory=dict)  # sorted by name
+    layouts: tuple[Any, ...] = ()  # the WebUI's menus, as the `webui` section writes them
+    dashboards: tuple[Any, ...] = ()
 
     def object(self, name: str) -> Object:
         return next(o for o in self.objects if o.name == name)

@@ -8,10 +8,43 @@ import re
 
 _BUILTINS = frozenset(dir(builtins))
 
+# Names the generated modules import or define at their top level: a schema-derived class of the
+# same name would shadow one (`class Model(Model)`, a second enum subclassing a user's `StrEnum`).
+# tests/test_schema_errors.py checks this list against every generated module, so a template that
+# binds a new class-shaped name fails until it is added here.
+GENERATED_NAMES = frozenset(
+    {
+        *("Any", "ClassVar", "Mapping", "Sequence", "StrEnum", "TYPE_CHECKING"),
+        *("Model", "Registry", "REGISTRY", "SchemaDesc", "EnumDesc", "ObjectDesc", "ProjectDesc", "F", "T", "V"),
+        *("Client", "JmapClient", "JmapError", "MethodError", "RequestError", "SetError", "TransportError"),
+        *("NotFound", "ObjectGroup", "SingletonGroup", "CliObject", "CliSpec", "Config", "JmapApp"),
+        *("DESCRIBE", "ENUMS", "OBJECTS", "PROJECT", "PUBLISHED", "SCHEMA", "SCHEMA_MODULES", "SPEC"),
+    }
+)
+# Module names the generated package uses for itself next to one module per schema.
+GENERATED_MODULES = frozenset({"enums", "published"})
+# Names a field attribute would shadow in a generated model: `field`, which its dataclass body
+# calls after the fields are bound (`x: list = field(...)`), and the public method the runtime's
+# Model base class gives every model (`validate`; the others have underscores no field has).
+MODEL_NAMES = frozenset({"field", "validate"})
+
 
 def python_attr(name: str) -> str:
-    """A field name as a Python attribute: keywords and builtins get PEP 8's trailing underscore."""
-    return f"{name}_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _BUILTINS else name
+    """A field name as a Python attribute: keywords, builtins and the names a generated model uses
+    get PEP 8's trailing underscore."""
+    reserved = keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _BUILTINS or name in MODEL_NAMES
+    return f"{name}_" if reserved else name
+
+
+def python_class_clash(name: str) -> str | None:
+    """Why `name` cannot be a generated class (a schema, enum or union variant), or None if it can."""
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"'{name}' is a Python keyword"
+    if name in _BUILTINS:
+        return f"'{name}' is a Python builtin the generated code would shadow"
+    if name in GENERATED_NAMES:
+        return f"'{name}' is a name the generated Python modules import or define"
+    return None
 
 
 def kebab(name: str) -> str:

@@ -18,11 +18,11 @@ from .headers import edited_by_hand, with_header
 from .ir import Registry
 from .output_tree import existing_files
 from .rendered import RenderedFile
-from .targets import docs, python_client, python_package
+from .targets import changes, docs, python_client, python_package
 
 Target = Callable[[Registry], list[RenderedFile]]
 # The targets with Python outputs first: their formatting then overlaps the rendering of the rest.
-TARGETS: tuple[Target, ...] = (python_package.outputs, python_client.outputs, docs.outputs)
+TARGETS: tuple[Target, ...] = (python_package.outputs, python_client.outputs, docs.outputs, changes.outputs)
 
 __all__ = ["TARGETS", "Drift", "Outputs", "compare", "existing_files", "render_outputs", "render_tree", "write"]
 

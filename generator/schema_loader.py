@@ -91,6 +91,12 @@ def load_registry(schema_dir: Path, display_root: Path | None = None) -> tuple[R
             shown = str(path.resolve().relative_to(root.resolve()))
         except ValueError:
             shown = str(path)
+        try:  # the name goes into diagnostics and generated headers, which are UTF-8
+            shown.encode()
+        except UnicodeEncodeError:
+            shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            errors.append(Diagnostic(Pos(shown, 1, 1), "the file name is not valid UTF-8; rename the file"))
+            continue
         loaded, problems = load_file(path, shown)
         errors.extend(problems)
         if problems:

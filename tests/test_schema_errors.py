@@ -8,18 +8,24 @@ notes instead (`note: ...`). Set UPDATE_SNAPSHOTS=1 to rewrite the expected file
 
 from __future__ import annotations
 
+import ast
 import keyword
 import os
 import re
+import resource
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, RunGenerator
 
-from generator.build import FIELD_NAME
+from generator.build import DEF_NAME, FIELD_NAME
 from generator.diagnostics import SchemaError
-from generator.names import python_attr
+from generator.loader import MAX_FILE_BYTES, MAX_VALUES
+from generator.names import GENERATED_MODULES, GENERATED_NAMES, MODEL_NAMES, python_attr, python_module
+from generator.runtime.models import Model
 from generator.schema_loader import load_registry
 
 BAD = Path(__file__).with_name("bad_schemas")
@@ -111,7 +117,7 @@ def test_python_keywords_and_builtins_get_a_trailing_underscore(tmp_path: Path) 
     schema = tmp_path / "schema"
     schema.mkdir()
     shutil.copy(SHARED_PROJECT, schema / "project.yaml")
-    names = ("from", "class", "match", "type", "list", "import", "plain")
+    names = ("from", "class", "match", "type", "list", "import", "field", "validate", "plain")
     fields = "".join(f"      {n}:\n        type: string?\n        description: A field.\n" for n in names)
     (schema / "objects.yaml").write_text(
         f"objects:\n  Message:\n    description: M.\n    permissionPrefix: sysMessage\n    fields:\n{fields}",
@@ -126,6 +132,8 @@ def test_python_keywords_and_builtins_get_a_trailing_underscore(tmp_path: Path) 
         "type": "type_",
         "list": "list_",
         "import": "import_",
+        "field": "field_",
+        "validate": "validate_",
         "plain": "plain",
     }
 
@@ -141,7 +149,9 @@ def test_no_two_valid_field_names_share_a_python_attribute() -> None:
         assert python_attr(mapped) in (mapped, f"{mapped}_")
 
 
-@pytest.mark.parametrize("case", ["many_errors_many_files", "yaml_syntax_error", "bad_defaults", "view_errors"])
+@pytest.mark.parametrize(
+    "case", ["many_errors_many_files", "yaml_syntax_error", "bad_defaults", "view_errors", "hostile_files_together"]
+)
 def test_generate_command_reports_everything_and_writes_nothing(
     case: str, tmp_path: Path, run_generator: RunGenerator
 ) -> None:
@@ -193,3 +203,127 @@ def test_documented_example_behaves_as_documented(example: str, tmp_path: Path) 
     wanted = sorted(line.removeprefix("# error: ") for line in example.splitlines() if line.startswith("# error: "))
     got = [line for line in report(schema) if not line.startswith("note: ")]
     assert sorted(line.split(":", 3)[3].strip() for line in got) == wanted
+
+
+def test_an_oversized_file_is_refused_unread(tmp_path: Path) -> None:
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    shutil.copy(SHARED_PROJECT, schema / "project.yaml")
+    (schema / "huge.yaml").write_bytes(b"# padding\n" * (MAX_FILE_BYTES // 10 + 1))
+    assert report(schema) == ["schema/huge.yaml:1:1: file is larger than 4 MiB, the limit for a schema file"]
+
+
+def test_a_file_name_that_is_not_utf8_is_refused(tmp_path: Path, run_generator: RunGenerator) -> None:
+    """Names go into diagnostics and generated headers: one that is not UTF-8 is refused, escaped."""
+    schema = assemble("suppression_works", tmp_path)
+    os.rename(schema / "objects.yaml", os.fsencode(schema) + b"/objects\xff.yaml")
+    assert report(schema) == ["schema/objects\\xff.yaml:1:1: the file name is not valid UTF-8; rename the file"]
+    result = run_generator("generate", "--schema", schema, "--out", tmp_path / "out")
+    assert (result.returncode, result.stderr.splitlines()[0]) == (1, report(schema)[0])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_of_too_many_values_is_refused_where_it_crosses_the_limit(tmp_path: Path) -> None:
+    """A flow list of tiny items is the most values per byte: stopped at the limit, not at the end."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    shutil.copy(SHARED_PROJECT, schema / "project.yaml")
+    (schema / "many.yaml").write_text("x: [" + "a," * (2 * MAX_VALUES) + "a]\n", encoding="utf-8")
+    column = len("x: [") + 2 * (MAX_VALUES - 2) + 1  # the root and `x` are values too
+    assert report(schema) == [
+        f"schema/many.yaml:1:{column}: more than {MAX_VALUES} values, the limit for a schema file"
+    ]
+
+
+def _limit_memory() -> None:
+    limit = 1024 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def test_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """9^9 values once expanded: under a 1 GiB address-space limit the generator must still answer
+    with the diagnostic (expanding even a fraction of it would raise MemoryError first)."""
+    schema = assemble("alias_bomb", tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "generate", "--schema", str(schema), "--out", str(tmp_path / "out")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=_limit_memory,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [*expected("alias_bomb"), f"error: 1 problem in {schema}; nothing was written"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_fields_named_like_model_helpers_still_work(tmp_path: Path, run_generator: RunGenerator) -> None:
+    """A field `field` followed by one whose default calls `field(default_factory=...)`, and one
+    named `validate`: the model imports, builds and still validates (they become `field_` and
+    `validate_`)."""
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    shutil.copy(SHARED_PROJECT, schema / "project.yaml")
+    (schema / "objects.yaml").write_text(
+        "objects:\n  Message:\n    description: M.\n    permissionPrefix: sysMessage\n    fields:\n"
+        "      field:\n        type: string?\n        description: F.\n"
+        "      validate:\n        type: string?\n        description: V.\n"
+        "      tags:\n        type: Set<string>\n        description: T.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert run_generator("generate", "--schema", schema, "--out", out).returncode == 0
+    code = (
+        "from test_registry.models.message import Message; m = Message(field_='x', validate_=None); "
+        "print(m.field_, m.tags, m.validate())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=out / "python", capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "x set() []\n", "")
+
+
+def test_no_field_attribute_can_shadow_a_model_method() -> None:
+    assert {name for name in dir(Model) if FIELD_NAME.match(name)} <= MODEL_NAMES
+
+
+def _schema_class_names(package: Path) -> set[str]:
+    """Classes the generated models define (one per schema, enum and union variant)."""
+    names = set()
+    for module in (package / "models").glob("*.py"):
+        names |= {n.name for n in ast.parse(module.read_text(encoding="utf-8")).body if isinstance(n, ast.ClassDef)}
+    return names
+
+
+def test_reserved_class_names_cover_every_name_the_generated_modules_bind() -> None:
+    """names.GENERATED_NAMES must hold every class-shaped name a generated module imports or
+    defines at its top level, or a schema of that name would shadow it unnoticed."""
+    package = REPO_ROOT / "generated" / "python" / "stalwart_registry"
+    schema_classes = _schema_class_names(package)
+    bound: set[str] = set()
+    for module in package.rglob("*.py"):
+        if "_runtime" in module.relative_to(package).parts:
+            continue
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef | ast.FunctionDef):
+                bound.add(node.name)
+            elif isinstance(node, ast.Assign):
+                bound |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    class_shaped = {name for name in bound - schema_classes if DEF_NAME.match(name)}
+    assert class_shaped, "the walk found nothing: the package layout changed"
+    assert class_shaped <= GENERATED_NAMES, sorted(class_shaped - GENERATED_NAMES)
+
+
+def test_reserved_module_names_cover_the_package_own_modules() -> None:
+    """A schema's module sits next to these in models/ and _registry/: names.GENERATED_MODULES
+    must hold every module there that no schema of the seed registry owns."""
+    registry, _ = load_registry(REPO_ROOT / "schema")
+    owned = {python_module(name) for name in registry.schemas}
+    package = REPO_ROOT / "generated" / "python" / "stalwart_registry"
+    own = {p.stem for folder in ("models", "_registry") for p in (package / folder).glob("*.py")} - owned
+    assert own - {"__init__"} <= GENERATED_MODULES, sorted(own - {"__init__"} - GENERATED_MODULES)

@@ -28,7 +28,8 @@ PERMISSIONS = _permissions()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    creds = {f"only-{perm}": [perm] for _, _, perm in PERMISSIONS}
+    # each also runs the one operation variant these tests create (a permission of its own)
+    creds = {f"only-{perm}": [perm, "actionReloadSettings"] for _, _, perm in PERMISSIONS}
     creds["nothing"] = []
     creds["all-but-get"] = [p for _, _, p in PERMISSIONS if not p.endswith("Get")]
     srv = Server(tmp_path_factory.mktemp("api"), credentials=creds).start()

@@ -3,7 +3,9 @@ COMMAND ...` with get, create, update, delete, query and describe.
 
 The generated `cli` module hands in a `CliSpec` (command names, variants, where the describe
 tables live); values are parsed and checked by the runtime codec before anything is sent.
-Every failure prints `error: ...` on stderr and exits 1.
+Every failure prints `error: ...` on stderr and exits 1: bad arguments, a URL or credential that
+cannot be sent (jmap_client.ConfigurationError) and a malformed server reply (TransportError)
+alike; replies are read through jmap_client.member(), never indexed unchecked.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, NoReturn
 from .cli_output import emit, emit_json, record, table
 from .cli_values import Assignment, UsageError, check_writable, find_field, parse_value, split_assignment
 from .descriptors import ObjectDesc, Registry
-from .jmap_client import JmapClient, JmapError, MethodError, SetError
+from .jmap_client import JmapClient, JmapError, SetError, items, member
 from .validate import parse
 
 
@@ -133,8 +135,9 @@ class Cli:
         )
 
     def set_call(self, obj: ObjectDesc, args: dict[str, Any], refused: str) -> dict[str, Any]:
-        result = self.client().call(f"{obj.jmap_name}/set", args)
-        for object_id, error in (result.get(refused) or {}).items():
+        method = f"{obj.jmap_name}/set"
+        result = self.client().call(method, args)
+        for object_id, error in member(result, refused, dict, method, {}).items():
             raise SetError.from_wire(object_id, error)
         return result
 
@@ -163,14 +166,15 @@ class Cli:
         if obj.is_singleton and object_id not in (None, "singleton"):
             raise UsageError(f"{obj.name} is a singleton: it has no id other than 'singleton'")
         ids = ["singleton"] if obj.is_singleton else ([object_id] if object_id else None)
-        result = self.client().call(f"{obj.jmap_name}/get", {"ids": ids})
-        if object_id and result.get("notFound"):
-            raise UsageError(f"{obj.name} {object_id!r} not found")
-        items = result.get("list", [])
+        method = f"{obj.jmap_name}/get"
+        result = self.client().call(method, {"ids": ids})
+        found = items(member(result, "list", list, method), dict, method, "list")
+        if ids and not found:
+            raise UsageError(f"{obj.name} {ids[0]!r} not found")
         if self.args.json:
-            emit_json(items[0] if object_id or obj.is_singleton else items)
+            emit_json(found[0] if ids else found)
         else:
-            emit("\n\n".join(record(i) for i in items) if items else f"no {obj.name} objects")
+            emit("\n\n".join(record(i) for i in found) if found else f"no {obj.name} objects")
 
     def create(self) -> None:
         cli_obj, obj, variant = self.resolve(self.args.object)
@@ -184,7 +188,9 @@ class Cli:
         _, issues = parse(self.registry, obj.schema, payload)
         if issues:
             raise UsageError("; ".join(i.message for i in issues))
-        created = self.set_call(obj, {"create": {"new1": payload}}, "notCreated")["created"]["new1"]
+        method = f"{obj.jmap_name}/set"
+        result = self.set_call(obj, {"create": {"new1": payload}}, "notCreated")
+        created = member(member(result, "created", dict, method), "new1", dict, method)
         if self.args.json:
             emit_json(created)
         else:
@@ -203,7 +209,7 @@ class Cli:
         patch = self.fields(cli_obj, obj, variant, creating=False)
         result = self.set_call(obj, {"update": {object_id: patch}}, "notUpdated")
         if self.args.json:
-            emit_json(result.get("updated", {}))
+            emit_json(member(result, "updated", dict, f"{obj.jmap_name}/set", {}))
         else:
             emit(f"updated {obj.name} {object_id}")
 
@@ -212,11 +218,13 @@ class Cli:
         ids = [i.strip() for i in self.args.ids.split(",") if i.strip()]
         if not ids:
             raise UsageError("--ids needs at least one id")
+        method = f"{obj.jmap_name}/set"
         result = self.set_call(obj, {"destroy": ids}, "notDestroyed")
+        destroyed = items(member(result, "destroyed", list, method, []), str, method, "destroyed")
         if self.args.json:
-            emit_json(result.get("destroyed", []))
+            emit_json(destroyed)
         else:
-            emit(f"deleted {obj.name} {', '.join(result.get('destroyed', []))}")
+            emit(f"deleted {obj.name} {', '.join(destroyed)}")
 
     def query(self) -> None:
         cli_obj, obj, _ = self.resolve(self.args.object)
@@ -234,7 +242,8 @@ class Cli:
             ]
         if self.args.limit is not None:
             args["limit"] = self.args.limit
-        ids = self.client().call(f"{obj.jmap_name}/query", args)["ids"]
+        method = f"{obj.jmap_name}/query"
+        ids = items(member(self.client().call(method, args), "ids", list, method), str, method, "ids")
         if self.args.json:
             emit_json(ids)
         else:
@@ -258,19 +267,39 @@ class Cli:
                 emit(table(("field", "type", "notes", "description"), fields))
 
 
+def check_text(args: argparse.Namespace) -> None:
+    """Arguments and environment values come from bytes: ones that were not UTF-8 arrive holding
+    lone surrogates, which nothing can send. Refused here, once, for every option."""
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and not text.isascii():
+                try:
+                    text.encode()
+                except UnicodeEncodeError:
+                    shown = f"--{name.replace('_', '-')}" if name not in ("object", "id", "command") else name
+                    raise UsageError(f"{shown} is not valid UTF-8 text: {text!r}") from None
+
+
+def one_line(text: str) -> str:
+    """A message as one printable line: a server's description or a peer's bytes can hold line
+    breaks and terminal escape sequences."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def run(spec: CliSpec, argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser(spec).parse_args(argv)
+        check_text(args)
         getattr(Cli(spec, args), args.command)()
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (UsageError, JmapError) as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 1
-    except (SetError, MethodError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except JmapError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except RecursionError:  # a value past Python's recursion limit, from the server or an argument
+        print("error: a value is nested too deeply to handle", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `stalwart-cli ... | head`
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     return 0

@@ -32,7 +32,12 @@ def record(obj: dict[str, Any]) -> str:
 
 
 def emit(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    line = text if text.endswith("\n") else text + "\n"
+    try:
+        sys.stdout.write(line)
+    except UnicodeEncodeError:  # a lone surrogate from the server, or a terminal that is not UTF-8
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(line.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def emit_json(value: Any) -> None:

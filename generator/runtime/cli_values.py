@@ -64,16 +64,24 @@ def find_field(reg: Registry, schema_name: str, variant: str | None, path: str) 
 
 def parse_value(reg: Registry, field: FieldDesc, path: str, text: str) -> Any:
     """Text → canonical wire value, or UsageError listing every problem."""
+    # json.loads and the codec recurse once per level: a value nested past Python's recursion
+    # limit is refused as such, not left to crash the CLI.
+    too_deep = UsageError(f"{path}: value is nested too deeply")
     if text[:1] in ("{", "["):
         try:
             raw: Any = json.loads(text)
+        except RecursionError:
+            raise too_deep from None
         except ValueError as exc:
             raise UsageError(f"{path}: value starts like JSON but is not valid JSON ({exc.msg})") from None
         ctx = Ctx(text=False)
     else:
         raw, ctx = text, Ctx(text=True)
-    value = decode_value(reg, field.type, raw, ctx, path)
-    issues = ctx.issues or ([] if value is MISSING else check_value(reg, field, value, path))
+    try:
+        value = decode_value(reg, field.type, raw, ctx, path)
+        issues = ctx.issues or ([] if value is MISSING else check_value(reg, field, value, path))
+    except RecursionError:
+        raise too_deep from None
     if issues:
         raise UsageError("; ".join(i.message for i in issues))
     return value

@@ -8,29 +8,56 @@ command line gives them.
 
 Decoders are compiled once per type into closures and cached on the registry, so the per-value
 work is a type test and a call, not a walk over descriptors.
+
+Limits the codec enforces, whatever a schema declares (so server, models, client and CLI agree):
+
+- numbers are 64-bit on the wire: `integer` is -2^63..2^63-1 and `unsignedInteger`, `size` and
+  `duration` are 0..2^63-1 (`number_range`: what both an i64 and a u64 hold). validate.py checks
+  the range with the schema's own min/max (validationFailed, MinValue/MaxValue with the bound,
+  together with every other problem); a `float` must be finite, which its decoder checks;
+- digits are ASCII `0-9` only (never `str.isdigit()`, which takes `"²"`), and their length is
+  bounded before `int()`, which refuses strings of more than ~4300 digits;
+- objects nest at most `MAX_DEPTH` deep (a recursive schema could otherwise nest until Python's
+  recursion limit); deeper: invalidPatch naming the path where the limit was reached.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .descriptors import MISSING, FieldDesc, Registry, SchemaDesc, TypeDesc
-from .errors import PATCH, VALIDATION, Issue, child, describe
+from .errors import PATCH, VALIDATION, Issue, child, describe, pointer_index, shorten
 from .units import parse_duration, parse_size
 
 Resolver = Callable[[str], str | None]
 
 
-class Ctx:
-    """One decoding run: the problems found, how `#creationId` references resolve, text mode."""
+MAX_DEPTH = 64  # objects nested in objects (list items and map values included), the top one first
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# The wire range of each number format: i64 for `integer`, the part of it a u64 shares otherwise.
+NUMBER_RANGES: dict[str | None, tuple[int, int]] = {"integer": (INT64_MIN, INT64_MAX)}
+UNSIGNED_RANGE = (0, INT64_MAX)
 
-    __slots__ = ("issues", "resolve", "text")
+
+def number_range(fmt: str | None) -> tuple[int, int]:
+    """(lowest, highest) value a whole-number format carries on the wire."""
+    return NUMBER_RANGES.get(fmt, UNSIGNED_RANGE)
+
+
+class Ctx:
+    """One decoding run: the problems found, how `#creationId` references resolve, text mode, and
+    how many objects deep the value being decoded sits."""
+
+    __slots__ = ("depth", "issues", "resolve", "text")
 
     def __init__(self, resolve: Resolver | None = None, text: bool = False) -> None:
         self.issues: list[Issue] = []
         self.resolve = resolve
         self.text = text
+        self.depth = 0
 
     def wrong(self, path: str, expected: str, value: Any) -> Any:
         self.issues.append(Issue(PATCH, path, "type", f"'{path}' must be {expected}, not {describe(value)}"))
@@ -38,6 +65,11 @@ class Ctx:
 
     def invalid(self, path: str, message: str) -> Any:
         self.issues.append(Issue(VALIDATION, path, "Invalid", f"'{path}': {message}"))
+        return MISSING
+
+    def too_deep(self, path: str) -> Any:
+        message = f"'{path}' is nested more than {MAX_DEPTH} objects deep (the limit)"
+        self.issues.append(Issue(PATCH, path, "depth", message))
         return MISSING
 
 
@@ -58,6 +90,24 @@ def copy(value: Any) -> Any:
 _TRUE = {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False, "off": False}
 
 
+# ASCII only: int() and float() also take other Unicode digits ("٣"), and underscores ("1_0").
+_WHOLE = re.compile(r"\s*([+-]?)0*([0-9]+)\s*\Z")
+_DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
+_FLOAT_TEXT_MAX = 400  # characters; "1e400" is the short way to overflow, and finiteness is checked
+
+
+def parse_whole(text: str) -> int:
+    """A whole number written in ASCII digits. One of more than 19 digits is beyond 64 bits: it
+    becomes 10^19, just beyond them, so the range check reports it without a huge int()."""
+    match = _WHOLE.match(text)
+    if match is None:
+        raise ValueError(f"{shorten(text)} is not a whole number")
+    sign, digits = match.groups()
+    if len(digits) > 19:
+        digits = "1" + "0" * 19
+    return -int(digits) if sign == "-" else int(digits)
+
+
 def _int_decoder(fmt: str | None) -> Decoder:
     human = parse_duration if fmt == "duration" else parse_size if fmt == "size" else None
     what = {"duration": "a duration", "size": "a size"}.get(fmt or "", "a whole number")
@@ -66,13 +116,13 @@ def _int_decoder(fmt: str | None) -> Decoder:
         t = type(v)
         if t is int:
             return v
-        if t is float and v.is_integer():
+        if t is float and v.is_integer():  # never true of inf or nan
             return int(v)
         if t is str and (human is not None or ctx.text):
             try:
-                return human(v) if human is not None else int(v.strip())
+                return human(v) if human is not None else parse_whole(v)
             except ValueError as exc:
-                return ctx.invalid(path, str(exc) if human else f"{v!r} is not a whole number")
+                return ctx.invalid(path, str(exc))
         return ctx.wrong(path, what, v)
 
     return dec
@@ -81,14 +131,17 @@ def _int_decoder(fmt: str | None) -> Decoder:
 def _float_decoder(v: Any, path: str, ctx: Ctx) -> Any:
     t = type(v)
     if t is float:
-        return v
+        return v if math.isfinite(v) else ctx.invalid(path, f"must be a finite number, not {v!r}")
     if t is int:
-        return float(v)
-    if t is str and ctx.text:
         try:
             return float(v)
-        except ValueError:
-            return ctx.invalid(path, f"{v!r} is not a number")
+        except OverflowError:
+            return ctx.invalid(path, "is too large for a floating-point number")
+    if t is str and ctx.text:
+        if len(v) > _FLOAT_TEXT_MAX or not _DECIMAL.match(v):
+            return ctx.invalid(path, f"{shorten(v)} is not a number")
+        n = float(v)
+        return n if math.isfinite(n) else ctx.invalid(path, f"{shorten(v)} is too large for a floating-point number")
     return ctx.wrong(path, "a number", v)
 
 
@@ -170,10 +223,11 @@ def _list_decoder(t: TypeDesc, reg: Registry) -> Decoder:
         if type(v) is list:
             items = v
         elif type(v) is dict:
-            bad = [k for k in v if not (type(k) is str and k.isdigit())]
-            for k in bad:
-                ctx.wrong(child(path, k), "keyed by position (0, 1, ...)", k)
-            items = [v[k] for k in sorted((k for k in v if k not in bad), key=int)]
+            positions = {k: pointer_index(k) for k in v}
+            for k, position in positions.items():
+                if position is None:
+                    ctx.wrong(child(path, k), "keyed by position (0, 1, ...)", k)
+            items = [v[k] for k in sorted((k for k in v if positions[k] is not None), key=positions.__getitem__)]
         else:
             return ctx.wrong(path, "a list (an object keyed by position, or an array)", v)
         out: dict[str, Any] = {}
@@ -288,7 +342,8 @@ def _null_until_set(base: Decoder) -> Decoder:
 
 def _with_transforms(base: Decoder, validators: tuple[str, ...]) -> Decoder:
     trim, lower = "trim" in validators, "lowercase" in validators
-    if not (trim or lower):
+    upper, nospace = "uppercase" in validators, "removeSpaces" in validators
+    if not (trim or lower or upper or nospace):
         return base
 
     def dec(v: Any, path: str, ctx: Ctx) -> Any:
@@ -296,6 +351,8 @@ def _with_transforms(base: Decoder, validators: tuple[str, ...]) -> Decoder:
         if type(out) is str:
             out = out.strip() if trim else out
             out = out.lower() if lower else out
+            out = out.upper() if upper else out
+            out = "".join(out.split()) if nospace else out
         return out
 
     return dec
@@ -347,12 +404,22 @@ class ObjectPlan:
     def fields_for(self, doc: dict[str, Any]) -> tuple[FieldPlan, ...]:
         if not self.union:
             return self.fields
-        found = self.variants.get(doc.get("@type"))  # type: ignore[arg-type]
+        tag = doc.get("@type")
+        found = self.variants.get(tag) if type(tag) is str else None
         return found[0] if found else ()
 
     def decode(self, v: Any, path: str, ctx: Ctx) -> Any:
         if type(v) is not dict:
             return ctx.wrong(path, f"an object ({self.name})", v)
+        if ctx.depth >= MAX_DEPTH:
+            return ctx.too_deep(path)
+        ctx.depth += 1
+        try:
+            return self._decode(v, path, ctx)
+        finally:
+            ctx.depth -= 1
+
+    def _decode(self, v: dict[str, Any], path: str, ctx: Ctx) -> Any:
         if self.union:
             tag = v.get("@type", MISSING)
             found = self.variants.get(tag) if type(tag) is str else None

@@ -70,6 +70,7 @@ class FieldDesc:
     sortable: bool = False
     validators: tuple[str, ...] = ()
     enterprise: bool = False
+    text_index: str | None = None  # the query condition matching this field's words (e.g. `text`)
 
     @property
     def settable(self) -> bool:
@@ -90,6 +91,8 @@ class SchemaDesc:
     name: str
     fields: tuple[FieldDesc, ...] = ()
     variants: tuple[VariantDesc, ...] = ()
+    # Unique keys over several fields or shared between schemas: (name, fields, shared).
+    keys: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
     by_name: Mapping[str, FieldDesc] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +143,9 @@ class ProjectDesc:
     api_path: str = "/api"
     package: str = ""
     distribution: str = ""
+    capabilities: tuple[str, ...] = ()  # more capabilities accepted in `using` (no methods here)
+    edition: str = ""
+    oauth_clients: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (client id, redirect URIs)
 
 
 SchemaLoader = Callable[[str], SchemaDesc]

@@ -7,10 +7,11 @@ about every failing property at once. Paths are JSON pointers relative to the ob
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-PATCH = "patch"  # becomes SetError invalidPatch: wrong JSON type, unknown or unwritable property
+PATCH = "patch"  # becomes SetError invalidPatch: wrong JSON type, unknown or unwritable property, too deep
 VALIDATION = "validation"  # becomes SetError validationFailed: a constraint fails on the result
 
 VALIDATION_TYPES = ("Required", "Invalid", "MinValue", "MaxValue", "MinLength", "MaxLength")
@@ -20,7 +21,7 @@ VALIDATION_TYPES = ("Required", "Invalid", "MinValue", "MaxValue", "MinLength", 
 class Issue:
     kind: str  # PATCH or VALIDATION
     path: str
-    type: str  # a VALIDATION_TYPES entry, or for PATCH: type, unknown, serverSet, immutable, variant
+    type: str  # a VALIDATION_TYPES entry, or for PATCH: type, unknown, serverSet, immutable, variant, depth
     message: str
     bound: Any = None  # the limit a MinValue/MaxValue/MinLength/MaxLength broke
 
@@ -46,6 +47,22 @@ def child(path: str, token: str) -> str:
 
 def split_pointer(path: str) -> list[str]:
     return [unescape(t) for t in path.split("/")]
+
+
+# ASCII digits only: str.isdigit() also accepts "²" and other Unicode digits, which int() refuses.
+# Nine digits bound a position far beyond any list while keeping int() clear of Python's limit on
+# the length of integer strings.
+_POSITION = re.compile(r"[0-9]{1,9}\Z")
+
+
+def pointer_index(token: object) -> int | None:
+    """The list position a pointer token or object-list key names (`"0"`, `"12"`), else None."""
+    return int(token) if type(token) is str and _POSITION.match(token) else None
+
+
+def shorten(text: str, most: int = 40) -> str:
+    """`text` as a message quotes it: repr, cut to `most` characters so a huge input stays readable."""
+    return repr(text) if len(text) <= most else repr(text[:most]) + f"... ({len(text)} characters)"
 
 
 def describe(value: Any, *, yaml: bool = False) -> str:

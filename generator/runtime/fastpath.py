@@ -5,24 +5,31 @@ For each model class, Python source is generated from the same descriptors and t
 compile their `__init__`. It accepts only exact canonical wire forms and returns MISSING at the
 first thing it does not expect (a human form, a `#reference`, a transform, any constraint failure);
 the caller then runs the general path, which alone decides errors. So the fast path can only ever
-agree with the general one or step aside (tests check that they agree).
+agree with the general one or step aside (tests check that they agree): it applies the codec's own
+limits too (64-bit number ranges, finite floats, ASCII digits, `codec.MAX_DEPTH`), stepping aside
+at any value beyond them.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from dataclasses import MISSING as NO_DEFAULT
 from dataclasses import fields as dataclass_fields
 from typing import TYPE_CHECKING, Any
 
+from .codec import MAX_DEPTH, number_range
 from .descriptors import MISSING, FieldDesc, TypeDesc
-from .validate import _UTC, FORMAT_CHECKS, VALIDATOR_CHECKS
+from .validate import FORMAT_CHECKS, VALIDATOR_CHECKS, utc
 
 if TYPE_CHECKING:
     from .models import Model
 
 Fast = Callable[[Any], Any]
 _COMPILING: set[type] = set()
+_WHOLE_KEY = re.compile(r"[0-9]{1,19}\Z").match  # what int() may read: ASCII, and short
+_FLOAT_SAFE = 1 << 63  # an int within it converts to float exactly enough and never overflows
 
 
 class _Unsupported(Exception):
@@ -61,11 +68,11 @@ def _checks(src: _Source, v: str, t: TypeDesc, f: FieldDesc | None, ind: int, as
         if kind == "objectId":
             src.add(ind, f"if {v}[:1] == '#': {fail}")  # a creation reference: the general path resolves it
         if kind == "utcDateTime":
-            src.add(ind, f"if not {src.const(_UTC.match)}({v}): {fail}")
+            src.add(ind, f"if not {src.const(utc)}({v}): {fail}")
         if kind == "string":
             predicates = [FORMAT_CHECKS[t.format]] if t.format in FORMAT_CHECKS else []
             validators = f.validators if f else ()
-            if {"trim", "lowercase"} & set(validators):
+            if {"trim", "lowercase", "uppercase", "removeSpaces"} & set(validators):
                 raise _Unsupported  # transforms: the general path applies them
             predicates += [VALIDATOR_CHECKS[x] for x in validators if x in VALIDATOR_CHECKS]
             for test, _ in predicates:
@@ -73,23 +80,7 @@ def _checks(src: _Source, v: str, t: TypeDesc, f: FieldDesc | None, ind: int, as
         if f is not None and f.max_length is not None:
             src.add(ind, f"if len({v}) > {f.max_length}: {fail}")
     elif kind == "number":
-        if as_key:
-            src.add(ind, f"if not {v}.isdigit(): {fail}")
-            src.add(ind, f"{v} = int({v})")
-            if t.format == "float":
-                raise _Unsupported
-        elif t.format == "float":
-            src.add(ind, f"if type({v}) is int: {v} = float({v})")
-            src.add(ind, f"elif type({v}) is not float: {fail}")
-        else:
-            src.add(ind, f"if type({v}) is not int: {fail}")
-        low = f.min if f is not None else None
-        if low is None and t.format == "unsignedInteger":
-            low = 0
-        if low is not None:
-            src.add(ind, f"if {v} < {low!r}: {fail}")
-        if f is not None and f.max is not None:
-            src.add(ind, f"if {v} > {f.max!r}: {fail}")
+        _number_checks(src, v, t, f, ind, as_key)
     elif kind == "boolean":
         src.add(ind, f"if type({v}) is not bool: {fail}")
     elif kind == "enum":
@@ -99,6 +90,30 @@ def _checks(src: _Source, v: str, t: TypeDesc, f: FieldDesc | None, ind: int, as
         src.add(ind, f"if {v} is MISSING: {fail}")
     else:
         _collection(src, v, t, f, ind)
+
+
+def _number_checks(src: _Source, v: str, t: TypeDesc, f: FieldDesc | None, ind: int, as_key: bool) -> None:
+    """The codec's number rules: its wire range or finiteness first, then the schema's bounds."""
+    fail = "return MISSING"
+    low, high = f.min if f is not None else None, f.max if f is not None else None
+    if t.format == "float":
+        if as_key:
+            raise _Unsupported
+        src.add(ind, f"if type({v}) is int and -{_FLOAT_SAFE} < {v} < {_FLOAT_SAFE}: {v} = float({v})")
+        src.add(ind, f"elif type({v}) is not float or not {src.const(math.isfinite)}({v}): {fail}")
+    else:
+        if as_key:
+            src.add(ind, f"if not {src.const(_WHOLE_KEY)}({v}): {fail}")
+            src.add(ind, f"{v} = int({v})")
+        else:
+            src.add(ind, f"if type({v}) is not int: {fail}")
+        wire_low, wire_high = number_range(t.format)
+        low = wire_low if low is None else max(low, wire_low)
+        high = wire_high if high is None else min(high, wire_high)
+    if low is not None:
+        src.add(ind, f"if {v} < {low!r}: {fail}")
+    if high is not None:
+        src.add(ind, f"if {v} > {high!r}: {fail}")
 
 
 def _collection(src: _Source, v: str, t: TypeDesc, f: FieldDesc | None, ind: int) -> None:
@@ -217,6 +232,13 @@ def _compile(cls: type[Model]) -> Fast:
     return src.env["fast"]  # type: ignore[no-any-return]
 
 
+def _step_aside(data: Any) -> Any:
+    """A recursive schema's reference to itself: data that really recurses goes to the general
+    path, which bounds its depth (`codec.MAX_DEPTH`) and reports it; so the fast path never reaches
+    Python's recursion limit and never accepts a depth the codec refuses."""
+    return MISSING
+
+
 def _with_registry(reg: Any) -> _Source:
     src = _Source()
     src.env["_registry"] = reg
@@ -228,8 +250,10 @@ def fast_for(cls: type[Model]) -> Fast | None:
     found = cls.__dict__.get("_fast_", MISSING)
     if found is not MISSING:
         return found  # type: ignore[no-any-return]
-    if cls in _COMPILING:  # a recursive schema: look the function up at call time
-        return lambda data: (cls.__dict__.get("_fast_") or (lambda _: MISSING))(data)
+    if cls in _COMPILING:  # a recursive schema
+        return _step_aside
+    if len(_COMPILING) >= MAX_DEPTH:  # nested deeper than the codec allows: the general path says so
+        return None
     _COMPILING.add(cls)
     try:
         compiled: Fast | None = _compile(cls)

@@ -2,7 +2,8 @@
 
 Models go out through `to_wire` and come back through `from_stored` (`from_wire`), the runtime's one codec; a
 refused object raises `SetError`, a refused call `MethodError` (both carry type, description
-and properties).
+and properties). A reply of the wrong shape, including an object that does not decode with the
+schema, raises `TransportError`: the client never fails with a KeyError or TypeError of its own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from .descriptors import ObjectDesc
-from .jmap_client import JmapClient, JmapError, SetError
+from .errors import ValidationFailed
+from .jmap_client import JmapClient, JmapError, SetError, TransportError, items, member
 from .models import Model
 
 M = TypeVar("M", bound=Model)
@@ -35,21 +37,35 @@ class _Group(Generic[M]):
     def __init__(self, client: JmapClient, obj: ObjectDesc, model: type[M]) -> None:
         self._client, self._obj, self._model = client, obj, model
 
+    def _method(self, verb: str) -> str:
+        return f"{self._obj.jmap_name}/{verb}"
+
     def _call(self, verb: str, args: dict[str, Any]) -> dict[str, Any]:
-        return self._client.call(f"{self._obj.jmap_name}/{verb}", args)
+        return self._client.call(self._method(verb), args)
+
+    def _decode(self, data: dict[str, Any], verb: str, stored: bool = True) -> M:
+        """The server's object as a model; one that does not fit the schema is a bad reply."""
+        try:
+            return self._model.from_stored(data) if stored else self._model.from_wire(data)
+        except ValidationFailed as exc:
+            raise TransportError(f"malformed {self._method(verb)} response: {exc}") from None
+        except RecursionError:
+            raise TransportError(f"malformed {self._method(verb)} response: a value is nested too deeply") from None
 
     def _fetch(self, ids: Sequence[str] | None, properties: Sequence[str] | None = None) -> list[M]:
         args: dict[str, Any] = {"ids": None if ids is None else list(ids)}
         if properties is not None:
             args["properties"] = list(properties)
         result = self._call("get", args)
-        if ids is not None and len(ids) == 1 and result.get("notFound"):
+        method = self._method("get")
+        if ids is not None and len(ids) == 1 and member(result, "notFound", list, method, []):
             raise NotFound(self._obj.name, ids[0])
-        return [self._model.from_stored(item) for item in result.get("list", ())]
+        found = items(member(result, "list", list, method), dict, method, "list")
+        return [self._decode(item, "get") for item in found]
 
     def _set(self, args: dict[str, Any], refused: str) -> dict[str, Any]:
         result = self._call("set", args)
-        for object_id, error in (result.get(refused) or {}).items():
+        for object_id, error in member(result, refused, dict, self._method("set"), {}).items():
             raise SetError.from_wire(object_id, error)
         return result
 
@@ -70,8 +86,10 @@ class ObjectGroup(_Group[M]):
     def create(self, obj: M | Mapping[str, Any]) -> M:
         """Creates and returns the stored object (its id and server-set values filled in)."""
         payload = _changes(obj)
-        created = self._set({"create": {"c": payload}}, "notCreated")["created"]["c"]
-        return self._model.from_wire({**payload, **created})
+        method = self._method("set")
+        result = self._set({"create": {"c": payload}}, "notCreated")
+        created = member(member(result, "created", dict, method), "c", dict, method)
+        return self._decode({**payload, **created}, "set", stored=False)
 
     def update(self, object_id: str, changes: M | Mapping[str, Any]) -> None:
         """`changes` maps property names or JSON-pointer paths to new values."""
@@ -92,7 +110,8 @@ class ObjectGroup(_Group[M]):
             args["sort"] = [dict(s) for s in sort]
         if limit is not None:
             args["limit"] = limit
-        return list(self._call("query", args)["ids"])
+        method = self._method("query")
+        return list(items(member(self._call("query", args), "ids", list, method), str, method, "ids"))
 
 
 class SingletonGroup(_Group[M]):

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import re
 
+from .errors import shorten
+
 DURATION_UNITS: dict[str, int] = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 SIZE_UNITS: dict[str, int] = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40}
 
-_HUMAN = re.compile(r"\s*([0-9]+)\s*([a-zA-Z]+)\s*\Z")
+_HUMAN = re.compile(r"\s*([0-9]+)\s*([a-zA-Z]+)\s*\Z")  # [0-9], not \d: ASCII digits only
+# Amounts beyond 19 significant digits are beyond any 64-bit value (and a few thousand digits
+# would hit Python's limit on converting integer strings), so they are refused before int().
+MAX_DIGITS = 19
 
 
 def _parse(text: str, units: dict[str, int], what: str) -> int:
     match = _HUMAN.match(text)
     if match is None or match.group(2).lower() not in units:
         names = ", ".join(units)
-        raise ValueError(f"{text!r} is not a {what} (a whole number followed by one of {names})")
-    return int(match.group(1)) * units[match.group(2).lower()]
+        raise ValueError(f"{shorten(text)} is not a {what} (a whole number followed by one of {names})")
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS:
+        raise ValueError(f"{shorten(text)} is too large a {what} (at most {MAX_DIGITS} digits)")
+    return int(digits) * units[match.group(2).lower()]
 
 
 def parse_duration(value: object) -> int:

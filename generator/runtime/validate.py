@@ -8,12 +8,13 @@ few items), MaxLength (too long a string). Checks are compiled per field and cac
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .codec import Ctx, Resolver, decode_object, plan
+from .codec import Ctx, Resolver, decode_object, number_range, plan
 from .descriptors import MISSING, FieldDesc, Registry, TypeDesc
 from .errors import VALIDATION, Issue, child
 
@@ -25,7 +26,9 @@ _DOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?\Z")
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+\Z")
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})\Z")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
-_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
+# [0-9], not \d: only ASCII digits (\d takes any Unicode digit, which no date-time or port has).
+_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z\Z")
+_PORT = re.compile(r"[0-9]{1,5}\Z")
 
 
 def _ip(text: str) -> bool:
@@ -46,13 +49,13 @@ def _network(text: str) -> bool:
 
 def _socket(text: str) -> bool:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
+    if not sep or not _PORT.match(port) or int(port) > 65535:
         return False
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     return _ip(host) or bool(_DOMAIN.match(host))
 
 
-def _utc(text: str) -> bool:
+def utc(text: str) -> bool:
     if not _UTC.match(text):
         return False
     try:
@@ -70,10 +73,18 @@ FORMAT_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
     "uri": (lambda s: bool(_URI.match(s)), "a URI"),
     "color": (lambda s: bool(_COLOR.match(s)), "a colour (#rrggbb)"),
 }
+
+
+def _is_email(text: str) -> bool:
+    local, at, domain = text.rpartition("@")
+    return bool(at and _LOCAL_PART.match(local) and _DOMAIN.match(domain))
+
+
 VALIDATOR_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
     "domain": (lambda s: bool(_DOMAIN.match(s)), "a domain name"),
     "hostname": (lambda s: bool(_DOMAIN.match(s)), "a host name"),
     "emailLocalPart": (lambda s: bool(_LOCAL_PART.match(s)), "the local part of an email address"),
+    "email": (_is_email, "an email address"),
 }
 
 
@@ -102,7 +113,7 @@ def _scalar_checks(reg: Registry, t: TypeDesc, f: FieldDesc | None) -> list[Chec
     if t.kind == "utcDateTime":
 
         def check_utc(v: Any, path: str, issues: list[Issue]) -> None:
-            if not _utc(v):
+            if not utc(v):
                 _issue(issues, path, "Invalid", "must be a UTC date-time such as 2026-01-01T00:00:00Z")
 
         return [check_utc]
@@ -116,19 +127,35 @@ def _scalar_checks(reg: Registry, t: TypeDesc, f: FieldDesc | None) -> list[Chec
                 _issue(issues, path, "Invalid", f"must be one of {listed}")
 
         return [check_enum]
-    if t.kind == "number" and t.format == "unsignedInteger" and (f is None or f.min is None):
-
-        def check_unsigned(v: Any, path: str, issues: list[Issue]) -> None:
-            if v < 0:
-                _issue(issues, path, "MinValue", "must not be negative", 0)
-
-        return [check_unsigned]
+    if t.kind == "number" and t.format != "float":
+        return [_whole_range_check(t, f)]
     return []
+
+
+def _whole_range_check(t: TypeDesc, f: FieldDesc | None) -> Check:
+    """The schema's min/max within the format's 64-bit wire range (`codec.number_range`), so a
+    value is refused once, with the tighter bound, whatever the schema declares."""
+    low, high = number_range(t.format)
+    too_low = "must not be negative" if low == 0 else f"must be at least {low}"
+    too_high = f"must be at most {high} (numbers are 64-bit on the wire)"
+    if f is not None and f.min is not None and f.min > low:
+        low, too_low = math.ceil(f.min), f"must be at least {f.min}"
+    if f is not None and f.max is not None and f.max < high:
+        high, too_high = math.floor(f.max), f"must be at most {f.max}"
+
+    def check_range(v: Any, path: str, issues: list[Issue]) -> None:
+        if v < low:
+            _issue(issues, path, "MinValue", too_low, low)
+        elif v > high:
+            _issue(issues, path, "MaxValue", too_high, high)
+
+    return check_range
 
 
 def _bound_checks(f: FieldDesc) -> list[Check]:
     checks: list[Check] = []
-    low, high = f.min, f.max
+    whole = f.type.kind == "number" and f.type.format != "float"  # its range check holds min and max
+    low, high = (None, None) if whole else (f.min, f.max)
     if low is not None:
 
         def check_min(v: Any, path: str, issues: list[Issue]) -> None:

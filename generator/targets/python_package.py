@@ -7,12 +7,15 @@ registry, the models and the server entry point.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..ir import Registry
 from ..render import render
 from ..rendered import RenderedFile
+from ..stalwart.exporter import PUBLISHED_ORDER, export_registry
 from .python_models import enum_views, model_modules
 from .python_registry import registry_view
 
@@ -27,6 +30,7 @@ DEPENDENCIES: tuple[tuple[str, str], ...] = (
         "uvloop>=0.19,<1; sys_platform != 'win32'",
         "libuv event loop for uvicorn: lower per-request overhead than asyncio's",
     ),
+    ("argon2-cffi>=25.1,<26", "argon2id password hashes (memory-hard) for the accounts that sign in"),
 )
 
 
@@ -38,6 +42,13 @@ class PackageView:
     description: str
     cli: str
     dependencies: tuple[tuple[str, str], ...]
+
+
+def published_schema(registry: Registry) -> dict[str, Any]:
+    """The export, with every section of the published format present (empty if the schema has
+    none): schema-driven clients iterate them all, and a missing one stops them."""
+    exported = export_registry(registry)
+    return {key: exported.get(key, [] if key in ("layouts", "dashboards") else {}) for key in PUBLISHED_ORDER}
 
 
 def runtime_files(package: str) -> list[RenderedFile]:
@@ -87,6 +98,11 @@ def outputs(registry: Registry) -> list[RenderedFile]:
             f"{base}/_registry/enums.py", render("python/package/_registry/enums.py.jinja", r=reg), all_sources
         )
     )
+    # The published-format schema (GET /api/schema): one long string literal, so the formatter has
+    # nothing to do with it (verbatim) and black leaves it as it is.
+    published = json.dumps(published_schema(registry), ensure_ascii=False, separators=(",", ":"))
+    body = render("python/package/_registry/published.py.jinja", text=published)
+    files.append(RenderedFile(f"{base}/_registry/published.py", body, all_sources, verbatim=True))
     for schema in reg.schemas:
         body = render("python/package/_registry/schema.py.jinja", s=schema)
         files.append(RenderedFile(f"{base}/_registry/{schema.module}.py", body, schema.sources))

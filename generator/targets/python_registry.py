@@ -67,6 +67,8 @@ def field_expr(f: Field) -> str:
     args += [f"{key}=True" for key, value in flags if value]
     if f.validators:
         args.append(f"validators={f.validators!r}")
+    if f.text_index:
+        args.append(f"text_index={f.text_index!r}")
     return f"F({', '.join(args)})"
 
 
@@ -75,7 +77,8 @@ def schema_expr(schema: Schema) -> str:
         variants = ", ".join(f"V({v.name!r}, {v.type!r}, {v.label!r})" for v in schema.variants)
         return f"SchemaDesc({schema.name!r}, variants=({variants},))"
     fields = "".join(f"\n        {field_expr(f)}," for f in schema.fields)
-    return f"SchemaDesc(\n    {schema.name!r},\n    fields=({fields}\n    ),\n)"
+    keys = "".join(f"\n    keys={tuple((k.name, k.fields, k.shared) for k in schema.keys)!r}," if schema.keys else "")
+    return f"SchemaDesc(\n    {schema.name!r},\n    fields=({fields}\n    ),{keys}\n)"
 
 
 def object_expr(obj: Object) -> str:
@@ -98,6 +101,9 @@ def registry_view(registry: Registry) -> RegistryView:
         "api_path": p.api_path,
         "package": p.package,
         "distribution": p.distribution,
+        "capabilities": p.capabilities,
+        "edition": p.edition,
+        "oauth_clients": p.oauth_clients,
     }
     schemas = tuple(
         SchemaModule(python_module(s.name), s.name, schema_expr(s), (s.pos.file,)) for s in registry.schemas.values()

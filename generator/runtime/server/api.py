@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..descriptors import ObjectDesc
 from ..errors import split_pointer
 from .auth import Principal
-from .jsonio import from_bytes
+from .jsonio import TooDeep, from_bytes
 from .methods import Call, get, query
 from .protocol import CORE, MethodError, RequestProblem, invalid_arguments
 from .session import session_state
@@ -35,12 +35,15 @@ class ApiRequest:
     def parse(cls, body: bytes, content_type: bytes | None, app: JmapApp) -> ApiRequest:
         if content_type is not None and content_type.split(b";")[0].strip().lower() != b"application/json":
             raise RequestProblem("notJSON", "the request must have Content-Type application/json")
+        depth = app.limits.max_depth_in_request
         try:
-            data = from_bytes(body)
-        except (ValueError, RecursionError) as exc:
-            raise RequestProblem("notJSON", f"the request body is not valid JSON: {exc}") from None
+            data = from_bytes(body, depth)
+        except TooDeep as exc:
+            raise RequestProblem("limit", f"the request body {exc}", limit="maxDepthInRequest") from None
+        except ValueError as exc:  # not UTF-8, not JSON, or not I-JSON (RFC 7493)
+            raise RequestProblem("notJSON", f"the request body is not I-JSON: {exc}") from None
         using, calls, created = cls._shape(data)
-        known = (CORE, app.registry.project.capability)
+        known = (CORE, app.registry.project.capability, *app.registry.project.capabilities)
         unknown = [c for c in using if c not in known]
         if unknown:
             raise RequestProblem("unknownCapability", f"unknown capabilities: {', '.join(unknown)}")
@@ -91,11 +94,20 @@ def _evaluate(value: Any, tokens: list[str]) -> Any:
                 result = _evaluate(item, rest)
                 out.extend(result) if isinstance(result, list) else out.append(result)
             return out
-        if token.isdigit() and int(token) < len(value):
-            return _evaluate(value[int(token)], rest)
+        index = _array_index(token)
+        if index is not None and index < len(value):
+            return _evaluate(value[index], rest)
     elif isinstance(value, dict) and token in value:
         return _evaluate(value[token], rest)
     raise KeyError(token)
+
+
+def _array_index(token: str) -> int | None:
+    """RFC 6901 array index: ASCII digits without a leading zero (`str.isdigit` also takes `²`);
+    one longer than any list could be is out of range, and never reaches `int()`'s length limit."""
+    if not (token.isascii() and token.isdigit()) or (token[0] == "0" and token != "0") or len(token) > 18:
+        return None
+    return int(token)
 
 
 def resolve_references(args: dict[str, Any], responses: list[list[Any]]) -> dict[str, Any]:

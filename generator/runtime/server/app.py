@@ -1,25 +1,39 @@
 """The ASGI application: routing, authentication, body limits, JSON in and out.
 
 Routes: `GET /jmap/session` and `GET /.well-known/jmap` (the session resource), `POST /api`,
-`POST /jmap/` (the API). Anything unexpected while handling a request is logged to stderr and
+`POST /jmap/` (the API); OAuth sign-in (oauth_routes.py); what an admin UI reads and the UI itself
+(admin_routes.py). Anything unexpected while handling a request is logged to stderr and
 answered with a JSON problem: no traceback ever reaches a client, and the server keeps serving.
+
+A slow client holds nothing: an API request is processed only once its whole body has arrived, and
+the body must arrive within `Config.body_timeout` seconds (BODY_TIMEOUT), else the client gets 408
+and its connection is closed. Requests are then processed one at a time on the event loop, so
+`maxConcurrentRequests` is honoured by construction and no number of slow senders can lock out
+the clients that send their request at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..descriptors import Registry
+from . import admin_routes, oauth_routes
+from .accounts import Accounts, LoginThrottle
 from .api import ApiRequest, process
 from .auth import CHALLENGE, Credentials, Principal
 from .config import Config
 from .jsonio import to_bytes
+from .oauth import OAuthServer
 from .operations import Operations
 from .protocol import RequestProblem
+from .published import PublishedSchema
+from .references import RegistryReferences
 from .session import session_resource
+from .static import StaticSite
 from .store import Store
 
 Scope = dict[str, Any]
@@ -30,6 +44,7 @@ SESSION_PATHS = ("/jmap/session", "/.well-known/jmap")
 JSON = b"application/json; charset=utf-8"
 PROBLEM = b"application/problem+json"
 NO_STORE = [(b"cache-control", b"no-store")]  # the session resource: per credential, not for shared caches
+CLOSE = [(b"connection", b"close")]  # uvicorn closes the connection after a response carrying this
 
 
 class Disconnected(Exception):
@@ -45,11 +60,17 @@ class JmapApp:
         self.registry = registry
         self.config = config
         self.limits = config.limits
-        self.store = Store(config.db)
         self.credentials = Credentials.load(config.admin_token, config.credentials_file)
+        self.accounts = Accounts.load(config.admin_user, config.admin_password, config.accounts_file)
+        # 5 failures in a row are free, then 30 s, 60 s, ... up to an hour between tries
+        self.throttle = LoginThrottle(free=5, first_wait=30.0, max_wait=3600.0)
+        clients = registry.project.oauth_clients
+        self.oauth = OAuthServer(clients, config.access_token_ttl, config.refresh_token_ttl)
+        self.site = StaticSite(config.webui_dir) if config.webui_dir else None
+        self._published: PublishedSchema | None = None
+        self.store = Store(config.db, RegistryReferences(registry))
         self.operations = Operations()
         self.api_paths = {"/jmap/", "/jmap", registry.project.api_path}
-        self.inflight = 0
 
     # -- ASGI --------------------------------------------------------------------------------------
 
@@ -97,32 +118,62 @@ class JmapApp:
             else:
                 await self._api(principal, headers, receive, send)
             return
+        if oauth_routes.handles(path):
+            await oauth_routes.handle(self, scope, receive, send, headers)
+            return
+        if admin_routes.handles(path):
+            await admin_routes.handle(self, scope, receive, send, headers)
+            return
         body = dumps({"type": "about:blank", "status": 404, "detail": f"{path} is not served here"})
         await self._send(send, 404, body, content_type=PROBLEM)
 
+    def published_schema(self) -> PublishedSchema | None:
+        if self._published is None:
+            self._published = PublishedSchema.load(self.registry)
+        return self._published
+
+    def authenticate(self, headers: dict[bytes, bytes]) -> Principal | None:
+        return self._authenticate(headers)
+
     def _authenticate(self, headers: dict[bytes, bytes]) -> Principal | None:
         raw = headers.get(b"authorization")
-        return self.credentials.authenticate(raw.decode("latin-1")) if raw else None
+        if not raw:
+            return None
+        try:  # clients send a non-ASCII token as UTF-8; else Latin-1, as HTTP/1.1 once defined header text
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        principal = self.credentials.authenticate(text)
+        if principal is None:
+            scheme, _, token = text.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                principal = self.oauth.authenticate(token.strip())
+        return principal
 
     async def _api(self, principal: Principal, headers: dict[bytes, bytes], receive: Receive, send: Send) -> None:
-        self.inflight += 1
         try:
-            if self.inflight > self.limits.max_concurrent_requests:
-                raise RequestProblem("limit", "too many concurrent requests", limit="maxConcurrentRequests")
-            body = await self._read_body(headers, receive)
+            async with asyncio.timeout(self.config.body_timeout):
+                body = await self._read_body(headers, receive)
+        except TimeoutError:
+            detail = f"the request body did not arrive within {self.config.body_timeout:g} s"
+            problem = {"type": "about:blank", "status": 408, "detail": detail}
+            await self._send(send, 408, dumps(problem), CLOSE, PROBLEM)
+            return
+        except RequestProblem as problem:
+            await self._send(send, problem.status, dumps(problem.body()), content_type=PROBLEM)
+            return
+        try:
             request = ApiRequest.parse(body, headers.get(b"content-type"), self)
             response = process(self, principal, request)
         except RequestProblem as problem:
             await self._send(send, problem.status, dumps(problem.body()), content_type=PROBLEM)
             return
-        finally:
-            self.inflight -= 1
         await self._send(send, 200, dumps(response))
 
     async def _read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         limit = self.limits.max_size_request
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
             raise RequestProblem("limit", f"the request is larger than {limit} bytes", limit="maxSizeRequest")
         message = await receive()
         if message["type"] == "http.request" and not message.get("more_body"):  # the usual case: one chunk

@@ -39,6 +39,18 @@ class CredentialError(ValueError):
     pass
 
 
+def _unusable(token: str) -> str | None:
+    """Why no Authorization header can carry this token (None: it can). The token is not quoted:
+    it is a secret, and the message goes to a log."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in token):
+        return "it holds a lone surrogate (not text)"
+    if not token.isprintable():
+        return "it holds a control character"
+    if token != token.strip():
+        return "it starts or ends with a space"
+    return None
+
+
 class Credentials:
     def __init__(self, tokens: dict[str, frozenset[str] | None]) -> None:
         # Keyed by digest: a dict lookup on a hash reveals nothing about how much of a token matched.
@@ -47,7 +59,7 @@ class Credentials:
 
     @staticmethod
     def _name(token: str, perms: frozenset[str] | None) -> str:
-        return "admin" if perms is None else "token-" + hashlib.sha256(token.encode()).hexdigest()[:8]
+        return "admin" if perms is None else "token-" + _digest(token).hex()[:8]
 
     @classmethod
     def load(cls, admin_token: str | None, credentials_file: str | None) -> Credentials:
@@ -64,8 +76,15 @@ class Credentials:
                 raise CredentialError(
                     f'CREDENTIALS file {credentials_file}: expected {{"<token>": ["<permission>", ...]}}'
                 )
+            for number, token in enumerate(data, 1):
+                problem = _unusable(token)
+                if problem:
+                    raise CredentialError(f"CREDENTIALS file {credentials_file}: token {number} is unusable: {problem}")
             tokens.update({k: frozenset(v) for k, v in data.items()})
         if admin_token:
+            problem = _unusable(admin_token)
+            if problem:
+                raise CredentialError(f"ADMIN_TOKEN is unusable: {problem}")
             tokens[admin_token] = None
         return cls(tokens)
 

@@ -1,17 +1,19 @@
-"""Server settings from the environment (HOST, PORT, DB, ADMIN_TOKEN, CREDENTIALS) and `serve()`."""
+"""Server settings from the environment (HOST, PORT, DB, ADMIN_TOKEN, CREDENTIALS, PUBLIC_URL,
+BODY_TIMEOUT, LOG_LEVEL; for sign-in: ADMIN_USER, ADMIN_PASSWORD, ACCOUNTS, ACCESS_TOKEN_TTL,
+REFRESH_TOKEN_TTL; WEBUI_DIR); `serving.serve()` runs the server with them."""
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The `urn:ietf:params:jmap:core` capability limits, advertised and enforced."""
+    """The `urn:ietf:params:jmap:core` capability limits and two of our own, advertised and enforced."""
 
     max_size_upload: int = 50_000_000
     max_concurrent_upload: int = 4
@@ -20,6 +22,12 @@ class Limits:
     max_calls_in_request: int = 16
     max_objects_in_get: int = 500
     max_objects_in_set: int = 500
+    # not in RFC 8620: advertised in the project's own capability (`extension()`)
+    max_depth_in_request: int = 64  # arrays/objects nested in a request body; deeper is a `limit` error
+    max_filter_depth: int = 16  # FilterOperators nested in a query filter; deeper is invalidArguments
+
+    def extension(self) -> dict[str, Any]:
+        return {"maxDepthInRequest": self.max_depth_in_request, "maxFilterDepth": self.max_filter_depth}
 
     def capability(self) -> dict[str, Any]:
         return {
@@ -41,12 +49,21 @@ class Config:
     port: int = 8080
     admin_token: str | None = None
     credentials_file: str | None = None
+    public_url: str | None = None  # the session's URLs start with it; else the address the client reached
+    body_timeout: float = 60.0  # seconds for a whole request body to arrive; then 408 and the connection closed
+    log_level: str = "warning"
     limits: Limits = field(default_factory=Limits)
+    admin_user: str | None = None  # with admin_password: an account holding every permission
+    admin_password: str | None = field(default=None, repr=False)
+    accounts_file: str | None = None  # ACCOUNTS: more password accounts (accounts.py)
+    webui_dir: str | None = None  # a built single-page admin UI, served under /admin/
+    access_token_ttl: float = 3600.0  # seconds an OAuth access token is valid
+    refresh_token_ttl: float = 30 * 86400.0  # seconds a refresh token is valid (each use rotates it)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], default_db: str) -> Config:
         port = env.get("PORT", "8080")
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
             raise ValueError(f"PORT must be a TCP port number, not {port!r}")
         return cls(
             db=env.get("DB") or default_db,
@@ -54,27 +71,52 @@ class Config:
             port=int(port),
             admin_token=env.get("ADMIN_TOKEN") or None,
             credentials_file=env.get("CREDENTIALS") or None,
+            public_url=_public_url(env.get("PUBLIC_URL") or None),
+            body_timeout=_seconds("BODY_TIMEOUT", env.get("BODY_TIMEOUT") or None, 60.0),
+            log_level=_log_level(env.get("LOG_LEVEL") or "warning"),
+            admin_user=env.get("ADMIN_USER") or None,
+            admin_password=env.get("ADMIN_PASSWORD") or None,
+            accounts_file=env.get("ACCOUNTS") or None,
+            webui_dir=env.get("WEBUI_DIR") or None,
+            access_token_ttl=_seconds("ACCESS_TOKEN_TTL", env.get("ACCESS_TOKEN_TTL") or None, 3600.0),
+            refresh_token_ttl=_seconds("REFRESH_TOKEN_TTL", env.get("REFRESH_TOKEN_TTL") or None, 30 * 86400.0),
         )
 
 
-def serve(factory: Callable[[Config], Any], default_db: str) -> None:
-    """Build the app from the environment and run it under uvicorn until SIGINT/SIGTERM."""
-    import uvicorn  # imported here: models and clients never need the server stack
-
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
     try:
-        config = Config.from_env(os.environ, default_db)
-        app = factory(config)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from exc
-    if not config.admin_token and not config.credentials_file:
-        print("warning: neither ADMIN_TOKEN nor CREDENTIALS is set: every API request will get 401", file=sys.stderr)
-    print(f"serving JMAP on http://{config.host}:{config.port}/ (store: {config.db})", file=sys.stderr, flush=True)
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        log_level=os.environ.get("LOG_LEVEL", "warning"),
-        access_log=False,
-        server_header=False,
-    )
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
+def _log_level(raw: str) -> str:
+    levels = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's
+    if raw.lower() not in levels:
+        raise ValueError(f"LOG_LEVEL must be one of {', '.join(levels)}, not {raw!r}")
+    return raw.lower()
+
+
+def _public_url(raw: str | None) -> str | None:
+    """`http(s)://host[:port][/prefix]`, without a trailing slash: it is printed into URLs as it is."""
+    if raw is None:
+        return None
+    try:
+        url = urlsplit(raw)
+        url.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError:
+        url = None
+    if (
+        url is None
+        or url.scheme not in ("http", "https")
+        or not url.hostname
+        or url.username is not None
+        or any(c in "?#" or c.isspace() or not c.isprintable() for c in raw)
+    ):
+        raise ValueError(f"PUBLIC_URL must be an http(s)://host[:port][/path] URL, not {raw!r}")
+    return raw.rstrip("/")

@@ -1,4 +1,14 @@
-"""Compact JSON out, strict I-JSON in, with the encoder built once.
+"""Compact JSON out, strict I-JSON (RFC 7493) in, with the encoder built once.
+
+In (`from_bytes`): UTF-8 text whose strings hold no lone surrogate (a `"\\ud800"` escape), whose
+objects never repeat a member name, and whose numbers are finite IEEE 754 doubles (no NaN/Infinity
+literals, no `1e400`, no integer beyond ±1.8e308); anything else is `NotIJson`. Nesting deeper than
+the caller's limit is `TooDeep`. So nothing that cannot be stored or sent again ever gets in.
+
+Out: `to_text` refuses what is not I-JSON (ValueError: a non-finite number or a lone surrogate), so
+the store never writes it. `to_bytes`, which answers requests, cannot fail: if a value is not I-JSON
+(data stored before these checks), it is sent with U+FFFD for each lone surrogate and null for each
+non-finite number, and a warning is logged, rather than answering a committed write with an error.
 
 `json.dumps` builds a new C encoder on every call; on a small response that is a third of the
 encoding time, so the C encoder is made once here (stdlib's own fallback when it is missing).
@@ -7,32 +17,145 @@ encoding time, so the C encoder is made once here (stdlib's own fallback when it
 from __future__ import annotations
 
 import json
+import math
+import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _make = getattr(json.encoder, "c_make_encoder", None)
 _chunks: Callable[[Any, int], list[str]] | None = (
-    _make(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True) if _make else None
+    _make(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+    if _make
+    else None
 )
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a paired escape decodes to one code point, never to these
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # the only way a lone surrogate gets into parsed JSON
+_MAX_INT_DIGITS = len(str(int(sys.float_info.max)))  # 309
+
+
+class NotIJson(ValueError):
+    """The body is not I-JSON text (RFC 7493): answered with notJSON."""
+
+
+class TooDeep(ValueError):
+    """The body nests arrays and objects deeper than the limit (answered with a `limit` error)."""
 
 
 def to_text(value: Any) -> str:
-    """Compact JSON, UTF-8 characters kept as they are (no circular-reference check: the data are trees)."""
+    """Compact JSON, UTF-8 characters kept as they are (no circular-reference check: the data are trees).
+    Raises ValueError for a non-finite number; a lone surrogate passes here and fails when encoded."""
     return "".join(_chunks(value, 0)) if _chunks is not None else _ENCODER.encode(value)
 
 
 def to_bytes(value: Any) -> bytes:
-    return to_text(value).encode("utf-8")
+    """UTF-8 I-JSON for a response; never raises for data that came through `from_bytes` or the store."""
+    try:
+        return to_text(value).encode("utf-8")
+    except ValueError:  # UnicodeEncodeError is one too
+        print("warning: a response held a lone surrogate or a non-finite number; sent as U+FFFD/null", file=sys.stderr)
+        return to_text(_repaired(value)).encode("utf-8")
+
+
+def _repaired(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {_repaired(k): _repaired(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_repaired(v) for v in value]
+    return value
+
+
+# -- parsing ---------------------------------------------------------------------------------------
 
 
 def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # I-JSON: no NaN or Infinity
+    raise NotIJson(f"{name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constants)  # one instance: json.loads(**kw) builds one per call
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise NotIJson(f"the number {_short(text)} is beyond the range of an IEEE 754 double")
+    return value
 
 
-def from_bytes(body: bytes) -> Any:
-    """Raises ValueError (or RecursionError for absurd nesting) when the body is not JSON."""
-    return _DECODER.decode(body.decode("utf-8"))
+def _finite_int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    # JSON has no leading zeros, so more digits than the largest double always means larger;
+    # checked before int() also keeps clear of Python's integer-string length limit
+    if digits > _MAX_INT_DIGITS or (digits == _MAX_INT_DIGITS and abs(int(text)) > sys.float_info.max):
+        raise NotIJson(f"the number {_short(text)} is beyond the range of an IEEE 754 double")
+    return int(text)
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        name = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise NotIJson(f"the member name {_short(name)!r} appears twice in one object (I-JSON: names are unique)")
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:20]}...({len(text)} characters)"
+
+
+_DECODER = json.JSONDecoder(  # one instance: json.loads(**kw) builds one per call
+    parse_constant=_no_constants,
+    parse_float=_finite_float,
+    parse_int=_finite_int,
+    object_pairs_hook=_unique_members,
+)
+
+
+def from_bytes(body: bytes, max_depth: int) -> Any:
+    """The parsed body; NotIJson (a ValueError) when it is not I-JSON, TooDeep when it nests arrays
+    and objects more than `max_depth` levels (the top-level value is level 1)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotIJson(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = _DECODER.decode(text)
+    except RecursionError:
+        raise TooDeep(f"nests arrays and objects more than {max_depth} levels deep") from None
+    except json.JSONDecodeError as exc:
+        raise NotIJson(str(exc)) from None
+    # the walks below run only when a cheap scan of the text says they might find something
+    # (nesting deeper than max_depth takes more than 2 * max_depth brackets)
+    if len(text) > 2 * max_depth and text.count("{") + text.count("[") > max_depth:
+        _check_depth(data, max_depth)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_strings(data)
+    return data
+
+
+def _check_depth(data: Any, max_depth: int) -> None:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            raise TooDeep(f"nests arrays and objects more than {max_depth} levels deep")
+        children = value.values() if type(value) is dict else value if type(value) is list else ()
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+
+
+def _check_strings(data: Any) -> None:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if type(value) is str:
+            if _LONE_SURROGATE.search(value):
+                raise NotIJson(f"the string {_short(ascii(value))} holds a lone UTF-16 surrogate (not Unicode text)")
+        elif type(value) is dict:
+            stack.extend(value)
+            stack.extend(value.values())
+        elif type(value) is list:
+            stack.extend(value)

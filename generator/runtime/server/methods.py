@@ -134,7 +134,12 @@ def _int_arg(call: Call, name: str, default: int | None, minimum: int | None = N
 def query(call: Call) -> dict[str, Any]:
     call.check_args(("accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit", "calculateTotal"))
     ids = filter_ids(
-        call.reg, call.schema, call.store.all(call.obj.name), call.args.get("filter"), call.args.get("sort")
+        call.reg,
+        call.schema,
+        call.store.all(call.obj.name),
+        call.args.get("filter"),
+        call.args.get("sort"),
+        call.app.limits.max_filter_depth,
     )
     position = _int_arg(call, "position", 0) or 0
     offset = _int_arg(call, "anchorOffset", 0) or 0
@@ -163,6 +168,6 @@ def query(call: Call) -> dict[str, Any]:
         raise invalid_arguments("'calculateTotal' must be a boolean")
     if calculate:
         out["total"] = len(ids)
-    if requested is not None and requested > cap:
+    if requested is None or requested > cap:  # RFC 8620 §5.5: the limit applied when it was clamped
         out["limit"] = cap
     return out

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..descriptors import ObjectDesc, Registry
 from .auth import Principal
+from .permissions import variant_permission
 from .store import Store
 
 
@@ -62,6 +63,9 @@ class Operations:
 
     def run(self, ctx: OperationContext) -> dict[str, Any]:
         variant = ctx.record.get("@type") or ctx.object.name
+        permission = variant_permission(ctx.object.name, variant)
+        if not ctx.principal.may(permission):
+            raise OperationRefused(f"running {variant} requires the {permission} permission")
         handler = self._handlers.get(ctx.object.name, {}).get(variant)
         if handler is None:
             raise OperationRefused(

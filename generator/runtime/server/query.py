@@ -2,9 +2,12 @@
 
 Filters: a FilterCondition maps a property to a value (equality; set membership for sets) or
 `<property>IsGreaterThan|IsGreaterThanOrEqual|IsLessThan|IsLessThanOrEqual` to a bound; a
-FilterOperator may combine conditions with AND only. Filterable and sortable: `id`, a union's
-`@type`, fields marked `filterable`/`sortable` in the schema, and every non-secret scalar field
-(sets of scalars too, for filtering by membership).
+FilterOperator may combine conditions with AND only, nested at most `max_depth` operators deep
+(the session states it; deeper is invalidArguments, never a RecursionError). Filterable and
+sortable: `id`, a union's `@type`, fields marked `filterable`/`sortable` in the schema, and every
+non-secret scalar field (sets of scalars too, for filtering by membership). Variants may give a
+field name different types: such values never match a comparison, and sorting on them is
+unsupportedSort.
 Values are decoded like input, so a duration filter may say `"30s"`.
 """
 
@@ -80,7 +83,12 @@ def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any
 
         def ordered(item: Item) -> bool:
             current = getter(item)
-            return current is not MISSING and current is not None and bool(compare(current, wanted))
+            if current is MISSING or current is None:
+                return False
+            try:
+                return bool(compare(current, wanted))
+            except TypeError:  # a variant whose field of that name has another type: not comparable
+                return False
 
         return ordered
     if is_set:
@@ -89,16 +97,19 @@ def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any
     return lambda item: getter(item) == wanted
 
 
-def _predicate(reg: Registry, fields: dict[str, FieldDesc], spec: Any) -> Predicate:
+def _predicate(reg: Registry, fields: dict[str, FieldDesc], spec: Any, depth: int) -> Predicate:
+    """`depth`: how many more FilterOperators may nest here."""
     if not isinstance(spec, dict):
         raise invalid_arguments("'filter' must be an object")
     if "operator" in spec:
+        if depth <= 0:
+            raise invalid_arguments("the filter nests FilterOperators deeper than this server's maxFilterDepth")
         if spec.get("operator") != "AND":
             raise MethodError("unsupportedFilter", "only the AND operator is supported")
         conditions = spec.get("conditions")
         if not isinstance(conditions, list):
             raise invalid_arguments("a FilterOperator needs 'conditions' (an array)")
-        parts = [_predicate(reg, fields, c) for c in conditions]
+        parts = [_predicate(reg, fields, c, depth - 1) for c in conditions]
     else:
         parts = [_condition(reg, fields, k, v) for k, v in spec.items()]
     return lambda item: all(p(item) for p in parts)
@@ -127,15 +138,21 @@ def _sort(reg: Registry, fields: dict[str, FieldDesc], spec: Any, items: list[It
             absent = value is MISSING or value is None
             return (absent, None if absent else collate(value))
 
-        items = sorted(items, key=key, reverse=not ascending)
+        try:
+            items = sorted(items, key=key, reverse=not ascending)
+        except TypeError:  # variants with a field of this name of different types
+            raise MethodError("unsupportedSort", f"{name!r} has values of different types here") from None
     return items
 
 
-def filter_ids(reg: Registry, schema_name: str, items: list[Item], filter_spec: Any, sort_spec: Any) -> list[str]:
-    """Ids of the matching objects, sorted (creation order when no sort is given)."""
+def filter_ids(
+    reg: Registry, schema_name: str, items: list[Item], filter_spec: Any, sort_spec: Any, max_depth: int
+) -> list[str]:
+    """Ids of the matching objects, sorted (creation order when no sort is given); `max_depth`:
+    how deep FilterOperators may nest."""
     fields = _fields(reg, schema_name)
     if filter_spec is not None:
-        predicate = _predicate(reg, fields, filter_spec)
+        predicate = _predicate(reg, fields, filter_spec, max_depth)
         items = [item for item in items if predicate(item)]
     if sort_spec is not None:
         items = _sort(reg, fields, sort_spec, items)

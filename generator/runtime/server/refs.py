@@ -1,4 +1,5 @@
-"""Referential integrity: unique keys, foreign keys (objectId values) and links that block a destroy."""
+"""Referential integrity: unique keys and foreign keys (objectId values); which links block a destroy
+is the store's reference index (references.py), fed by `iter_refs`."""
 
 from __future__ import annotations
 
@@ -92,15 +93,3 @@ def duplicate_keys(
         return []
     others = [d for i, d in store.all(object_name) if i != obj_id]
     return [name for name in unique if doc.get(name) is not None and any(o.get(name) == doc.get(name) for o in others)]
-
-
-def linked_from(reg: Registry, store: Store, target: str, obj_id: str) -> list[str]:
-    """`Object id` of every stored object that refers to target `obj_id`."""
-    out = []
-    for obj in reg.objects:
-        if target not in targets(reg, obj.schema or obj.name):
-            continue
-        for other_id, doc in store.all(obj.name):
-            if any(t == target and i == obj_id for _, t, i in iter_refs(reg, obj.schema or obj.name, doc)):
-                out.append(f"{obj.name} {other_id}")
-    return out

@@ -1,4 +1,6 @@
-"""The session resource (RFC 8620 §2), with absolute URLs built from the request's own host."""
+"""The session resource (RFC 8620 §2). Its URLs start with the configured PUBLIC_URL, else with the
+address the connection reached (the local socket's, never the client's `Host` header, which
+anyone can set to any name they want the session to point at)."""
 
 from __future__ import annotations
 
@@ -13,22 +15,28 @@ if TYPE_CHECKING:
     from .app import JmapApp
 
 
-def base_url(scope: dict[str, Any], headers: dict[bytes, bytes]) -> str:
-    host = headers.get(b"host", b"").decode("latin-1")
-    if not host:
-        server = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}"
+def base_url(app: JmapApp, scope: dict[str, Any]) -> str:
+    if app.config.public_url:
+        return app.config.public_url
+    scheme = "https" if scope.get("scheme") == "https" else "http"  # a proxy header may set any text here
+    server = scope.get("server")
+    host, port = server if server and server[1] is not None else (app.config.host, app.config.port)
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def capabilities(app: JmapApp) -> dict[str, Any]:
-    return {CORE: app.limits.capability(), app.registry.project.capability: {}}
+    """Core, the project's own, then the project's other accepted capabilities (no methods here)."""
+    project = app.registry.project
+    out = {CORE: app.limits.capability(), project.capability: app.limits.extension()}
+    out.update((urn, {}) for urn in project.capabilities if urn not in out)
+    return out
 
 
 def session_resource(
     app: JmapApp, principal: Principal, scope: dict[str, Any], headers: dict[bytes, bytes]
 ) -> dict[str, Any]:
-    base = base_url(scope, headers)
+    """`headers` are not used: no header decides what the session's URLs say."""
+    base = base_url(app, scope)
     account = principal.account_id
     project = app.registry.project
     body: dict[str, Any] = {
@@ -54,7 +62,8 @@ def session_resource(
 
 def session_state(app: JmapApp, principal: Principal) -> str:
     """Also each API response's `sessionState`: a hash of what the session holds apart from the
-    URLs (which follow the Host header), so it changes only when the capabilities or account do."""
+    URLs (which follow the address the client reached), so it changes only when the capabilities
+    or account do."""
     key = ("sessionState", principal.name)
     cached = app.registry.cache.get(key)
     if cached is None:

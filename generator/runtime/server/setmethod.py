@@ -18,7 +18,8 @@ from ..validate import validate
 from .methods import Call
 from .operations import OperationContext, OperationRefused
 from .protocol import MethodError, invalid_arguments
-from .refs import duplicate_keys, linked_from, missing_targets
+from .references import linked_description
+from .refs import duplicate_keys, missing_targets
 
 SINGLETON_ERROR = {"type": "singleton", "description": "Singletons cannot be created or destroyed."}
 
@@ -40,13 +41,13 @@ def _integrity(call: Call, obj_id: str | None, doc: dict[str, Any]) -> dict[str,
 
 
 def _server_values(call: Call, doc: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """What the client did not send itself: server-set fields and defaults (RFC 8620 §5.3 created)."""
+    """What only the server could know (RFC 8620 §5.3 created): server-set fields that have a value.
+    Defaults of omitted fields are left to a get: schema-driven clients show every extra key of
+    `created` as a server-generated value the user must note down."""
     fields = plan(call.reg, call.schema).fields_for(doc)
     shown = encode_object(call.reg, call.schema, doc)
     return {
-        fp.name: shown[fp.name]
-        for fp in fields
-        if fp.name in shown and (fp.name not in given or fp.desc.update == "serverSet")
+        fp.name: shown[fp.name] for fp in fields if fp.desc.update == "serverSet" and shown.get(fp.name) is not None
     }
 
 
@@ -123,9 +124,9 @@ def _destroy(call: Call, obj_id: str) -> dict[str, Any] | None:
         return SINGLETON_ERROR
     if not call.store.exists(call.obj.name, obj_id):
         return _error("notFound", f"no {call.obj.name} with id {obj_id!r}")
-    links = linked_from(call.reg, call.store, call.obj.name, obj_id)
+    links = linked_description(call.reg, call.store, call.principal, call.obj.name, obj_id)
     if links:
-        return _error("objectIsLinked", f"still referred to by {', '.join(links)}")
+        return _error("objectIsLinked", links)
     with call.store.savepoint():
         call.store.delete(call.obj.name, obj_id)
     return None

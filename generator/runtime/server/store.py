@@ -7,19 +7,28 @@ fsync, so the cost falls on `set` alone.
 
 One connection, used from the event loop thread: writes are serialised by construction and a
 method call's transaction never interleaves with another's. The store owns its file (one server
-per database), so it keeps a read cache of documents (as JSON text, so no caller can alter a
-cached value) and counters, written through on every change and dropped whole on any rollback.
+per database, enforced by an OS lock: dblock.py), so it keeps a read cache of documents (as JSON
+text, so no caller can alter a cached value) and counters, written through on every change and
+dropped whole on any rollback.
+
+Reference index: the `refs` table holds one row per (target, source) pair of an object referring to
+another by id, written by `put`/`delete` in the same transaction as the document, so "who refers to
+this object?" is an indexed lookup instead of a scan of every type that could refer to it. What a
+document refers to is the application's knowledge (`References`); the store rebuilds the index
+whenever that knowledge's layout differs from the one the index was built with (a regenerated
+schema, or a database written before the index existed).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from .dblock import DatabaseInUse, DatabaseLock
 from .jsonio import to_text
 
 _SCHEMA = """
@@ -32,6 +41,15 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_by_seq ON objects (type, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refs (
+    target_type TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    PRIMARY KEY (target_type, target_id, source_type, source_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_by_source ON refs (source_type, source_id);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -47,24 +65,75 @@ def _encode_id(n: int) -> str:
             return "i" + digits
 
 
+class StoreError(Exception):
+    """The database cannot be opened: the message names it and says why."""
+
+
+class References(Protocol):
+    """What stored documents refer to, as the application's schema says."""
+
+    def layout(self) -> str:
+        """A fingerprint of which types refer to which, and where: a change rebuilds the index."""
+        ...
+
+    def can_refer(self, type_: str) -> bool: ...
+
+    def targets(self, type_: str, doc: dict[str, Any]) -> Iterable[tuple[str, str]]:
+        """(target type, target id) for every id the document holds."""
+        ...
+
+
 class Store:
-    def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
+    def __init__(self, path: str | Path, references: References | None = None) -> None:
+        self._lock: DatabaseLock | None = None
         self._depth = 0
         self._docs: dict[tuple[str, str], str | None] = {}  # None: known not to exist
         self._counters: dict[str, int] = {}
+        self._references = references
+        try:
+            self.db = self._open(str(path))
+        except DatabaseInUse as exc:
+            raise StoreError(f"database {path} {exc}") from None
+        except (OSError, sqlite3.Error) as exc:
+            self._release()
+            raise StoreError(f"database {path} cannot be opened: {getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            if references is not None:
+                self._sync_references(references)
+        except sqlite3.Error as exc:  # e.g. a read-only file
+            self.close()
+            raise StoreError(f"database {path} cannot be used: {exc}") from None
+
+    def _open(self, path: str) -> sqlite3.Connection:
+        if path != ":memory:":
+            file = Path(path)
+            if file.is_dir():
+                raise StoreError(f"database {path} is a directory, not a database file")
+            file.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = DatabaseLock(file.resolve())  # one lock per file, whatever path names it
+            self._lock.acquire()  # before SQLite touches the file: a second server must not
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _forget(self) -> None:
         self._docs.clear()
         self._counters.clear()
 
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
     def close(self) -> None:
         self.db.close()
+        self._release()
 
     # -- transactions ------------------------------------------------------------------------------
 
@@ -129,10 +198,52 @@ class Store:
             seq = self._bump("seq")
             self.db.execute("INSERT INTO objects (type, id, seq, doc) VALUES (?, ?, ?, ?)", (type_, obj_id, seq, text))
         self._docs[(type_, obj_id)] = text
+        if self._references is not None and self._references.can_refer(type_):
+            self._index(self._references, type_, obj_id, doc)
 
     def delete(self, type_: str, obj_id: str) -> bool:
         self._docs[(type_, obj_id)] = None
+        self.db.execute("DELETE FROM refs WHERE source_type = ? AND source_id = ?", (type_, obj_id))
         return self.db.execute("DELETE FROM objects WHERE type = ? AND id = ?", (type_, obj_id)).rowcount > 0
+
+    # -- the reference index -----------------------------------------------------------------------
+
+    def _index(self, references: References, type_: str, obj_id: str, doc: dict[str, Any]) -> None:
+        self.db.execute("DELETE FROM refs WHERE source_type = ? AND source_id = ?", (type_, obj_id))
+        rows = {(target, target_id, type_, obj_id) for target, target_id in references.targets(type_, doc)}
+        if rows:
+            self.db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", sorted(rows))
+
+    def _sync_references(self, references: References) -> None:
+        layout = references.layout()
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'refs_layout'").fetchone()
+        if row is not None and row[0] == layout:
+            return
+        with self.transaction():
+            self.db.execute("DELETE FROM refs")
+            for (type_,) in self.db.execute("SELECT DISTINCT type FROM objects").fetchall():
+                if references.can_refer(type_):
+                    for obj_id, doc in self.all(type_):
+                        self._index(references, type_, obj_id, doc)
+            self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('refs_layout', ?)", (layout,))
+
+    def referrers(self, target_type: str, target_id: str) -> dict[str, int]:
+        """How many objects of each type refer to this one (one referring to itself not counted)."""
+        rows = self.db.execute(
+            "SELECT source_type, COUNT(*) FROM refs WHERE target_type = ? AND target_id = ? "
+            "AND NOT (source_type = ? AND source_id = ?) GROUP BY source_type ORDER BY source_type",
+            (target_type, target_id, target_type, target_id),
+        )
+        return {source_type: int(count) for source_type, count in rows}
+
+    def referring_ids(self, target_type: str, target_id: str, source_type: str, limit: int) -> list[str]:
+        """The first `limit` ids (by id) of objects of `source_type` that refer to this one."""
+        rows = self.db.execute(
+            "SELECT source_id FROM refs WHERE target_type = ? AND target_id = ? AND source_type = ? "
+            "AND NOT (source_type = ? AND source_id = ?) ORDER BY source_id LIMIT ?",
+            (target_type, target_id, source_type, target_type, target_id, limit),
+        )
+        return [r[0] for r in rows]
 
     # -- ids and states ----------------------------------------------------------------------------
 

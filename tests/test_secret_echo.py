@@ -1,0 +1,370 @@
+"""A secret echoed back as get shows it ("****") is never stored as the secret, at any depth.
+
+get masks every secret as "****", so a client that sends back what it read sends "****". Wherever
+an object is given whole (an object-list item, a whole list, a nested union with a new `@type`, a
+top-level union with a new `@type`, a map value), "****" keeps the secret stored at the same place
+(same field name and type, same list position, same map key); where nothing is stored there (a
+create, a new item, a field only the new variant has, a null secret), it is refused with
+validationFailed on its path. The rule is patch.py's docstring; runtime/masks.py applies it.
+
+The server tests run a real server over HTTP on the full imported registry and read the stored
+secret from the server's SQLite file, since get never shows it; the codec tests cover what the
+registry has no instance of (maps of secrets, recursive schemas, a null secret).
+"""
+
+# ruff: noqa: F811  (tests take the fixtures imported from test_full_registry as parameters)
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from typing import Any
+
+import pytest
+from jmap_server import Server
+from test_full_registry import Generated, full, server  # noqa: F401  (its module-scoped fixtures)
+
+from generator.runtime.codec import Ctx, decode_object
+from generator.runtime.descriptors import FieldDesc, ObjectDesc, ProjectDesc, Registry, SchemaDesc, TypeDesc
+from generator.runtime.descriptors import VariantDesc as Variant
+from generator.runtime.errors import set_error
+from generator.runtime.patch import apply_patch, check_writes
+from generator.targets.examples import examples_for
+
+MASK = "****"
+NOT_AN_ECHO = "'****' is how get masks a secret; send the secret itself"
+
+
+# -- over HTTP -------------------------------------------------------------------------------------
+
+
+def documented_create(full: Generated, obj_name: str, /, **given: Any) -> dict[str, Any]:
+    """The reference page's create example, without its placeholder ids (`<Domain id>`), with
+    `given` on top."""
+    obj = next(o for o in full.registry.managed if o.name == obj_name)
+    payload = examples_for(full.registry, obj).set_ops[0].body["methodCalls"][0][1]["create"]["new1"]
+    kept = {k: v for k, v in payload.items() if not (isinstance(v, str) and v.startswith("<"))}
+    return {**kept, **given}
+
+
+def create(server: Server, name: str, payload: dict[str, Any]) -> str:
+    _, args, _ = server.call(f"x:{name}/set", {"create": {"new": payload}})
+    assert args["notCreated"] is None, args["notCreated"]
+    return str(args["created"]["new"]["id"])
+
+
+def refused_create(server: Server, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    _, args, _ = server.call(f"x:{name}/set", {"create": {"new": payload}})
+    assert args["created"] is None, args
+    return args["notCreated"]["new"]  # type: ignore[no-any-return]
+
+
+def update(server: Server, name: str, obj_id: str, patch: dict[str, Any]) -> dict[str, Any] | None:
+    """None when the update is accepted, else its SetError."""
+    _, args, _ = server.call(f"x:{name}/set", {"update": {obj_id: patch}})
+    if args["notUpdated"]:
+        return args["notUpdated"][obj_id]  # type: ignore[no-any-return]
+    assert obj_id in args["updated"], args
+    return None
+
+
+def get(server: Server, name: str, obj_id: str) -> dict[str, Any]:
+    _, args, _ = server.call(f"x:{name}/get", {"ids": [obj_id]})
+    return args["list"][0]  # type: ignore[no-any-return]
+
+
+def echo(shown: dict[str, Any], **changed: Any) -> dict[str, Any]:
+    """What get showed, sent back (without its id) with `changed` on top."""
+    return {**{k: v for k, v in shown.items() if k != "id"}, **changed}
+
+
+def stored(server: Server, name: str, obj_id: str) -> dict[str, Any]:
+    """The object as the server stored it, secrets in the clear: read from its SQLite file (read
+    only), since get masks them."""
+    with closing(sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)) as db:
+        row = db.execute("SELECT doc FROM objects WHERE type = ? AND id = ?", (name, obj_id)).fetchone()
+    assert row is not None, (name, obj_id)
+    return json.loads(row[0])  # type: ignore[no-any-return]
+
+
+def not_an_echo(error: dict[str, Any] | None, *paths: str) -> None:
+    """Asserts the SetError refuses "****" at exactly `paths`, as validationFailed."""
+    assert error is not None, "the write was accepted"
+    assert error["type"] == "validationFailed", error
+    assert sorted(error["properties"]) == sorted(paths), error
+    assert [e["property"] for e in error["validationErrors"]] == list(paths), error
+    assert all(e["type"] == "Invalid" for e in error["validationErrors"]), error
+    assert NOT_AN_ECHO in error["description"], error
+
+
+def password(secret: str) -> dict[str, Any]:
+    return {"@type": "Password", "secret": secret}
+
+
+def secrets_of(credentials: dict[str, Any]) -> list[Any]:
+    return [item.get("secret") for _, item in sorted(credentials.items(), key=lambda kv: int(kv[0]))]
+
+
+@pytest.fixture(scope="module")
+def domain(full: Generated, server: Server) -> str:
+    return create(server, "Domain", documented_create(full, "Domain"))
+
+
+def new_account(full: Generated, server: Server, domain: str, name: str, *secrets: str) -> str:
+    payload = documented_create(full, "Account", name=name, domainId=domain, credentials=[password(s) for s in secrets])
+    return create(server, "Account", payload)
+
+
+# An Account's `credentials`: an object list whose items are a union (Password, AppPassword, ApiKey).
+
+
+def test_a_list_item_given_whole_keeps_its_echoed_secret(full: Generated, server: Server, domain: str) -> None:
+    account = new_account(full, server, domain, "item", "first", "second")
+    shown = get(server, "Account", account)["credentials"]
+    assert secrets_of(shown) == [MASK, MASK]
+
+    assert update(server, "Account", account, {"credentials/1": shown["1"]}) is None  # the item as get showed it
+    assert update(server, "Account", account, {"credentials/0": password(MASK) | {"expiresAt": None}}) is None
+    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second"]
+
+
+def test_a_whole_list_echoed_keeps_every_secret_in_its_place(full: Generated, server: Server, domain: str) -> None:
+    account = new_account(full, server, domain, "whole", "first", "second")
+    shown = get(server, "Account", account)
+    assert update(server, "Account", account, echo(shown)) is None  # everything get showed, sent back
+    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second"]
+
+    given = [shown["credentials"]["0"], shown["credentials"]["1"], password("third")]
+    assert update(server, "Account", account, {"credentials": given}) is None
+    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second", "third"]
+
+
+def test_a_new_list_item_cannot_store_the_mask(full: Generated, server: Server, domain: str) -> None:
+    account = new_account(full, server, domain, "newitem", "first")
+    before = stored(server, "Account", account)
+    shown = get(server, "Account", account)["credentials"]
+
+    not_an_echo(update(server, "Account", account, {"credentials/1": password(MASK)}), "credentials/1/secret")
+    whole = [shown["0"], password(MASK)]
+    not_an_echo(update(server, "Account", account, {"credentials": whole}), "credentials/1/secret")
+    assert stored(server, "Account", account) == before  # nothing of a refused update is stored
+
+
+def test_an_echo_pairs_with_the_item_its_entry_replaces(full: Generated, server: Server, domain: str) -> None:
+    """Patch entries apply in order: after `credentials/0` is removed, `credentials/1` names the item
+    that was third, and its echo keeps that item's secret."""
+    account = new_account(full, server, domain, "shift", "a", "b", "c")
+    assert update(server, "Account", account, {"credentials/0": None, "credentials/1": password(MASK)}) is None
+    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["b", "c"]
+
+
+def replica(store: dict[str, Any], secret: str) -> dict[str, Any]:
+    """An item of a database store's `readReplicas`."""
+    auth = {"@type": "Value", "secret": secret}
+    return {"host": "replica", "port": store["port"], "database": store["database"], "authSecret": auth}
+
+
+def unmasked(value: Any) -> Any:
+    """`value` with every "****" replaced by a real secret."""
+    if isinstance(value, dict):
+        return {k: unmasked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unmasked(v) for v in value]
+    return "a real secret" if value == MASK else value
+
+
+def test_a_create_cannot_store_the_mask_at_any_depth(full: Generated, server: Server, domain: str) -> None:
+    credentials = [password("real"), password(MASK)]
+    bearer = {"@type": "Bearer", "bearerToken": {"@type": "Value", "secret": MASK}}
+    store = documented_create(full, "StoreLookup")["store"]
+    store["readReplicas"] = [replica(store, "real"), replica(store, MASK)]
+    cases = [
+        ("Account", {"name": "masked", "domainId": domain, "credentials": credentials}, "credentials/1/secret"),
+        ("AiModel", {"httpAuth": bearer}, "httpAuth/bearerToken/secret"),
+        ("StoreLookup", {"namespace": "masked", "store": store}, "store/readReplicas/1/authSecret/secret"),
+    ]
+    for name, given, path in cases:
+        payload = documented_create(full, name, **given)
+        not_an_echo(refused_create(server, name, payload), path)
+        create(server, name, unmasked(payload))  # the mask was its only problem
+
+
+# A nested union field (AiModel's `httpAuth`, whose Basic variant holds a SecretKey union).
+
+
+@pytest.fixture
+def ai_model(full: Generated, server: Server) -> str:
+    basic = {"@type": "Basic", "username": "u1", "secret": {"@type": "Value", "secret": "s1"}}
+    return create(server, "AiModel", documented_create(full, "AiModel", httpAuth=basic))
+
+
+def test_a_nested_object_echoed_keeps_its_secret_and_a_new_variant_refuses_the_mask(
+    server: Server, ai_model: str
+) -> None:
+    shown = get(server, "AiModel", ai_model)["httpAuth"]
+    assert shown["secret"] == {"@type": "Value", "secret": MASK}
+    assert update(server, "AiModel", ai_model, {"httpAuth": shown | {"username": "u2"}}) is None  # merged
+    assert stored(server, "AiModel", ai_model)["httpAuth"] == {
+        **shown,
+        "username": "u2",
+        "secret": {**shown["secret"], "secret": "s1"},
+    }
+
+    before = stored(server, "AiModel", ai_model)
+    bearer = {"@type": "Bearer", "bearerToken": {"@type": "Value", "secret": MASK}}  # only Bearer has it
+    not_an_echo(update(server, "AiModel", ai_model, {"httpAuth": bearer}), "httpAuth/bearerToken/secret")
+    elsewhere = {"secret": {"@type": "EnvironmentVariable", "variableName": "AI_KEY"}}
+    assert update(server, "AiModel", ai_model, {"httpAuth": elsewhere}) is None
+    back = {"secret": {"@type": "Value", "secret": MASK}}  # the variable had no secret to keep
+    not_an_echo(update(server, "AiModel", ai_model, {"httpAuth": back}), "httpAuth/secret/secret")
+    assert stored(server, "AiModel", ai_model)["httpAuth"] == {**before["httpAuth"], **elsewhere}
+
+
+def test_a_nested_union_keeps_its_secrets_in_lists_and_across_variants(full: Generated, server: Server) -> None:
+    """StoreLookup's `store`: PostgreSql and MySql both have `authSecret` (a SecretKeyOptional),
+    and `readReplicas`, though of different item schemas."""
+    store = documented_create(full, "StoreLookup")["store"]
+    store["authSecret"] = {"@type": "Value", "secret": "db-pass"}
+    store["readReplicas"] = [replica(store, "replica-pass")]
+    lookup = create(server, "StoreLookup", documented_create(full, "StoreLookup", namespace="nested", store=store))
+    shown = get(server, "StoreLookup", lookup)["store"]
+    assert shown["authSecret"]["secret"] == shown["readReplicas"]["0"]["authSecret"]["secret"] == MASK
+    assert update(server, "StoreLookup", lookup, {"store": shown}) is None  # the list inside, echoed
+    assert stored(server, "StoreLookup", lookup)["store"]["readReplicas"]["0"]["authSecret"]["secret"] == "replica-pass"
+
+    mysql = {k: v for k, v in shown.items() if k not in ("options", "poolRecyclingMethod")}  # PostgreSql's own
+    mysql |= {"@type": "MySql", "port": 3306}
+    mysql["readReplicas"] = {"0": {k: v for k, v in shown["readReplicas"]["0"].items() if k != "options"}}
+    # MySql's replicas are MySqlSettings, not the PostgreSqlSettings get showed: nothing to keep there
+    error = update(server, "StoreLookup", lookup, {"store": mysql})
+    not_an_echo(error, "store/readReplicas/0/authSecret/secret")
+    mysql["readReplicas"] = [replica(store, "mysql-replica-pass")]
+    assert update(server, "StoreLookup", lookup, {"store": mysql}) is None
+    kept = stored(server, "StoreLookup", lookup)["store"]
+    assert kept["@type"] == "MySql"
+    assert kept["authSecret"] == {"@type": "Value", "secret": "db-pass"}
+    assert kept["readReplicas"]["0"]["authSecret"] == {"@type": "Value", "secret": "mysql-replica-pass"}
+
+
+# A top-level union (DnsServer): Cloudflare, DigitalOcean and Bunny all have `secret` (a SecretKey).
+
+
+def test_a_top_level_variant_change_keeps_a_secret_both_variants_have(server: Server) -> None:
+    cloudflare = {"@type": "Cloudflare", "description": "dns", "secret": {"@type": "Value", "secret": "cf-token"}}
+    dns = create(server, "DnsServer", cloudflare)
+    shown = get(server, "DnsServer", dns)
+    moved = {k: v for k, v in echo(shown, **{"@type": "DigitalOcean"}).items() if k != "email"}  # Cloudflare's own
+    assert update(server, "DnsServer", dns, moved) is None
+    assert stored(server, "DnsServer", dns)["secret"] == {"@type": "Value", "secret": "cf-token"}
+
+    # the same echo given as a path into the rebuilt object
+    assert update(server, "DnsServer", dns, {"@type": "Bunny", "description": "dns", "secret/secret": MASK}) is None
+    kept = stored(server, "DnsServer", dns)
+    assert kept["@type"] == "Bunny" and kept["secret"] == {"@type": "Value", "secret": "cf-token"}
+
+
+def test_a_top_level_variant_change_refuses_the_mask_where_nothing_of_that_type_was_stored(
+    full: Generated, server: Server
+) -> None:
+    tsig = documented_create(full, "DnsServer", key={"@type": "Value", "secret": "tsig-key"})
+    dns = create(server, "DnsServer", tsig)
+    before = stored(server, "DnsServer", dns)
+    cloudflare = {"@type": "Cloudflare", "description": "dns", "secret": {"@type": "Value", "secret": MASK}}
+    not_an_echo(update(server, "DnsServer", dns, cloudflare), "secret/secret")  # only Cloudflare has `secret`
+    sig0 = {k: v for k, v in tsig.items() if k not in ("keyName", "tsigAlgorithm")}
+    sig0 |= {"@type": "Sig0", "publicKey": "pk", "signerName": "signer", "key": {"@type": "Text", "secret": MASK}}
+    # Sig0's `key` is a SecretText, not Tsig's SecretKey: not the secret get showed there
+    not_an_echo(update(server, "DnsServer", dns, sig0), "key/secret")
+    assert stored(server, "DnsServer", dns) == before
+    assert update(server, "DnsServer", dns, unmasked(sig0)) is None  # the mask was its only problem
+    assert stored(server, "DnsServer", dns)["key"] == {"@type": "Text", "secret": "a real secret"}
+
+
+# -- the rule on the codec: maps, recursive schemas, null secrets, creates -------------------------
+
+SECRET = TypeDesc("string", format="secret")
+KEY = TypeDesc("object", target="Key")
+SCHEMAS = {
+    "Vault": SchemaDesc(
+        "Vault",
+        (
+            FieldDesc("pin", TypeDesc("string", format="secretText", nullable=True)),
+            FieldDesc("keys", TypeDesc("map", key=TypeDesc("string"), item=KEY)),
+            FieldDesc("tokens", TypeDesc("map", key=TypeDesc("string"), item=SECRET)),
+            FieldDesc("tree", TypeDesc("object", target="Node", nullable=True)),
+        ),
+    ),
+    "Key": SchemaDesc(
+        "Key", variants=(Variant("Value", "KeyValue"), Variant("Pair", "KeyPair"), Variant("Env", "KeyEnv"))
+    ),
+    "KeyValue": SchemaDesc("KeyValue", (FieldDesc("secret", SECRET, required=True),)),
+    "KeyPair": SchemaDesc("KeyPair", (FieldDesc("id", TypeDesc("string")), FieldDesc("secret", SECRET))),
+    "KeyEnv": SchemaDesc("KeyEnv", (FieldDesc("name", TypeDesc("string")),)),
+    "Node": SchemaDesc(
+        "Node",
+        (FieldDesc("secret", SECRET, default=""), FieldDesc("children", TypeDesc("objectList", target="Node"))),
+    ),
+}
+STORED = {
+    "pin": None,
+    "keys": {"k": {"@type": "Value", "secret": "key-k"}, "e": {"@type": "Env", "name": "E"}},
+    "tokens": {"t": "token-t"},
+    "tree": {"secret": "root", "children": {"0": {"secret": "leaf", "children": {}}}},
+}
+
+
+@pytest.fixture
+def reg() -> Registry:
+    objects = (ObjectDesc("Vault", "x:Vault", "object", "sysVault", "Vault"),)
+    return Registry(ProjectDesc("Test", "1", "urn:test"), objects, SCHEMAS.__getitem__, dict)
+
+
+def patched(reg: Registry, patch: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The stored Vault after `patch`, and the paths where "****" was refused."""
+    ctx = Ctx()
+    doc = apply_patch(reg, "Vault", json.loads(json.dumps(STORED)), patch, ctx)
+    assert all(i.message == f"'{i.path}': {NOT_AN_ECHO}" for i in ctx.issues), ctx.issues
+    return doc, [i.path for i in ctx.issues]
+
+
+def test_a_map_value_given_whole_keeps_its_echoed_secret(reg: Registry) -> None:
+    masked = {"@type": "Value", "secret": MASK}
+    assert patched(reg, {"keys/k": masked})[0]["keys"]["k"] == {"@type": "Value", "secret": "key-k"}
+    doc, refused = patched(reg, {"keys": {"k": masked, "n": masked}})  # the whole map
+    assert (doc["keys"]["k"]["secret"], refused) == ("key-k", ["keys/n/secret"])
+    assert patched(reg, {"keys/n": masked})[1] == ["keys/n/secret"]  # a new entry
+    # a new variant keeps a field of the same name and type, and has nothing to keep for the others
+    pair = patched(reg, {"keys/k": {"@type": "Pair", "id": "p", "secret": MASK}})[0]["keys"]["k"]
+    assert pair == {"@type": "Pair", "id": "p", "secret": "key-k"}
+    assert patched(reg, {"keys/e": masked})[1] == ["keys/e/secret"]
+
+
+def test_a_map_of_secrets_keeps_each_echoed_entry(reg: Registry) -> None:
+    assert patched(reg, {"tokens/t": MASK})[0]["tokens"] == {"t": "token-t"}
+    assert patched(reg, {"tokens": {"t": MASK, "u": "new"}})[0]["tokens"] == {"t": "token-t", "u": "new"}
+    assert patched(reg, {"tokens/u": MASK})[1] == ["tokens/u"]
+
+
+def test_a_recursive_object_keeps_echoed_secrets_at_every_depth(reg: Registry) -> None:
+    shown = {"secret": MASK, "children": {"0": {"secret": MASK, "children": {}}}}
+    doc, refused = patched(reg, {"tree": shown})
+    assert (doc["tree"], refused) == (STORED["tree"], [])
+    grown = {"secret": MASK, "children": [shown["children"]["0"], {"secret": MASK, "children": {}}]}
+    assert patched(reg, {"tree": grown})[1] == ["tree/children/1/secret"]
+
+
+def test_a_null_secret_has_nothing_for_the_mask_to_keep(reg: Registry) -> None:
+    assert patched(reg, {"pin": MASK})[1] == ["pin"]
+    assert patched(reg, {"pin": "1234"})[0]["pin"] == "1234"
+
+
+def test_a_create_refuses_the_mask_everywhere_as_validation_failed(reg: Registry) -> None:
+    payload = {"pin": MASK, "keys": {"k": {"@type": "Value", "secret": MASK}}, "tokens": {"t": MASK}}
+    payload["tree"] = {"secret": "fine", "children": [{"secret": MASK}]}
+    ctx = Ctx()
+    doc = decode_object(reg, "Vault", payload, ctx)
+    assert not ctx.issues  # the codec reads "****" as it reads a get response
+    check_writes(reg, "Vault", {}, doc, ctx, creating=True)
+    error = set_error(ctx.issues)
+    assert error["type"] == "validationFailed"
+    assert error["properties"] == ["pin", "keys/k/secret", "tokens/t", "tree/children/0/secret"]

@@ -1,7 +1,8 @@
-"""Every curl example of the generated reference pages, run with the real `curl` through bash
-against the generated server: each must succeed (no method error, nothing in notCreated,
-notUpdated, notDestroyed or notFound). Examples that name `id1` use the id the page's own create
-example returned."""
+"""Every curl example of the reference pages of the seed schema (tests/fixtures/seed_schema,
+generated here), run with the real `curl` through bash against its generated server: each must
+succeed (no method error, nothing in notCreated, notUpdated, notDestroyed or notFound). Examples
+that name `id1` use the id the page's own create example returned. The full registry's documented
+creates, some of which name placeholder ids, are run by tests/test_full_registry.py."""
 
 from __future__ import annotations
 
@@ -14,16 +15,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import RunGenerator
 from jmap_server import ADMIN_TOKEN, Server
 
-PAGES = Path(__file__).resolve().parents[1] / "generated" / "docs" / "ref" / "object"
+from generator.names import kebab
+from generator.schema_loader import load_registry
+
+SEED_SCHEMA = Path(__file__).resolve().parent / "fixtures" / "seed_schema"
+PAGE_NAMES = sorted(kebab(o.name) for o in load_registry(SEED_SCHEMA)[0].managed)
 EXAMPLE_HOST = "https://mail.example.com"
 CURL_BLOCK = re.compile(r"```bash\n(curl .*?)\n```", re.S)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("examples")).start()
+def generated(tmp_path_factory: pytest.TempPathFactory, run_generator: RunGenerator) -> Path:
+    out = tmp_path_factory.mktemp("seed") / "generated"
+    done = run_generator("generate", "--schema", SEED_SCHEMA, "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("examples"), pythonpath=str(generated / "python")).start()
     yield srv
     srv.stop()
 
@@ -59,8 +73,9 @@ def method_of(command: str) -> str:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the examples are curl commands")
-@pytest.mark.parametrize("page", sorted(PAGES.glob("*.md")), ids=lambda p: p.stem)
-def test_page_examples_run(server: Server, page: Path) -> None:
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page_examples_run(server: Server, generated: Path, name: str) -> None:
+    page = generated / "docs" / "ref" / "object" / f"{name}.md"
     commands = examples(page)
     assert commands, f"{page.name} has no curl examples"
     creates = [c for c in commands if '"create"' in c]

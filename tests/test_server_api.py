@@ -44,12 +44,12 @@ def _call_for(server: Server, obj_name: str, verb: str) -> tuple[str, dict[str, 
         return f"{obj.jmap_name}/{method}", args
     if obj.is_singleton:
         return f"{obj.jmap_name}/set", {"update": {"singleton": {}}}
-    created = server.call(f"{obj.jmap_name}/set", {"create": {"a": {"@type": "ReloadSettings"}}})[1]["created"]
-    obj_id = created["a"]["id"]
+    # Works on every object of the registry: the permission is checked before the payload, so an
+    # empty create and an unknown id get SetErrors of their own (never `forbidden`) once allowed.
     args = {
-        "Create": {"create": {"n": {"@type": "ReloadSettings"}}},
-        "Update": {"update": {obj_id: {"id": obj_id}}},
-        "Destroy": {"destroy": [obj_id]},
+        "Create": {"create": {"n": {}}},
+        "Update": {"update": {"unknown": {}}},
+        "Destroy": {"destroy": ["unknown"]},
     }[verb]
     return f"{obj.jmap_name}/set", args
 
@@ -63,7 +63,9 @@ def test_permission_matrix(server: Server, obj_name: str, verb: str, permission:
     allowed = server.call(method, args, token=f"only-{permission}")
     assert allowed[0] == method, allowed
     for key in ("notCreated", "notUpdated", "notDestroyed"):
-        assert not allowed[1].get(key), allowed
+        assert all(e["type"] != "forbidden" for e in (allowed[1].get(key) or {}).values()), allowed
+    if verb == "Destroy":
+        assert allowed[1]["notDestroyed"]["unknown"]["type"] == "notFound"
 
 
 def test_get_needs_get_even_with_every_other_permission(server: Server) -> None:

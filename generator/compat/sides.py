@@ -89,13 +89,27 @@ def version_of(path: Path) -> str | None:
     return found.group(1) if found else None
 
 
-def import_published(doc: dict[str, Any], label: str, version: str | None = None) -> Registry:
+# A schema.json with Stalwart's registry crate beside it (../shared/stalwart/) is imported with it,
+# as `import-stalwart --crate` imported schema/: the two then compare like with like.
+CRATE_BESIDE = "registry-crate"
+
+
+def import_published(
+    doc: dict[str, Any], label: str, version: str | None = None, crate_dir: Path | None = None
+) -> Registry:
     """A published schema as our IR, through the importer and the loader."""
+    from ..stalwart.crate.items import CrateShapeError
+    from ..stalwart.crate.parse import read_crate
     from ..stalwart.importer import PROJECT, import_schema, write_tree
     from ..stalwart.source import ImportFailure
 
     try:
-        result = import_schema(doc, version or PROJECT["version"])
+        crate = read_crate(crate_dir) if crate_dir is not None else None
+        result = import_schema(doc, version or PROJECT["version"], crate)
+    except CrateShapeError as exc:
+        raise SideError(
+            f"{label}: cannot read the registry crate beside it", (f"{exc.where}: {exc.message}",)
+        ) from None
     except ImportFailure as exc:
         raise SideError(f"{label}: cannot import it", tuple(str(p) for p in exc.problems)) from None
     with tempfile.TemporaryDirectory(prefix="schemagen-diff-") as tmp:
@@ -107,7 +121,8 @@ def import_published(doc: dict[str, Any], label: str, version: str | None = None
 
 def _from_json(label: str, path: Path) -> Side:
     doc = read_published(path)
-    return Side(label, import_published(doc, label, version_of(path)), published=doc)
+    crate = path.parent / CRATE_BESIDE
+    return Side(label, import_published(doc, label, version_of(path), crate if crate.is_dir() else None), published=doc)
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

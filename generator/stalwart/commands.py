@@ -16,16 +16,19 @@ from .source import ImportFailure
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        result, written, removed = import_file(args.file, args.out, args.project_version, args.crate)
+        result, change = import_file(args.file, args.out, args.project_version, args.crate, args.overrides)
     except ImportFailure as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         count = len(exc.problems)
         print(f"error: {count} problem{'s' if count != 1 else ''} in {args.file}; nothing was written", file=sys.stderr)
         return 1
-    for warning in result.warnings:
+    for warning in [*result.warnings, *change.notes]:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"imported {result.summary} into {args.out}: {len(written)} written, {len(removed)} removed")
+    kept = f", {len(change.kept)} hand-written kept ({', '.join(change.kept)})" if change.kept else ""
+    print(
+        f"imported {result.summary} into {args.out}: {len(change.written)} written, {len(change.removed)} removed{kept}"
+    )
     return 0
 
 
@@ -48,7 +51,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser("import-stalwart", help="write a schema directory from Stalwart's published schema.json")
     cmd.add_argument("file", type=Path, help="the published registry schema (schema.json)")
     cmd.add_argument("--out", type=Path, required=True, help="schema directory to write")
@@ -56,6 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--crate",
         type=Path,
         help="Stalwart's Rust registry crate of the same release: field order, validators, keys, indexes, contexts",
+    )
+    cmd.add_argument(
+        "--overrides",
+        type=Path,
+        help="hand-written facts to merge into the import (default: OUT/overrides, when it exists)",
     )
     cmd.add_argument(
         "--project-version",

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..loader import load_file, load_text
+from ..schema_loader import IMPORT_OVERRIDES as OVERRIDES_DIR
 from .convert import Converter
 from .crate.facts import CrateFacts
 from .crate.items import CrateShapeError
 from .crate.overlay import CrateOverlay
 from .crate.parse import read_crate
 from .naming import Naming
+from .overrides import Overrides, read_overrides
 from .placement import place
 from .published import NAMESPACE
 from .source import ImportFailure, Path_, Problem, Report, Validator, read_json
@@ -42,6 +45,7 @@ CRATE_HEADER = (
     "sortable), bounds order and expression contexts come from the crate. Nested types have no",
     "descriptions: neither source gives them.",
 )
+OVERRIDES_NOTE = ("Keys marked as hand-written are merged from overrides/ on every import: edit them there.",)
 CONTEXTS_HEADER = (
     f"{MARKER} (schema.json) and the registry crate by `python -m generator import-stalwart --crate`.",
     "The variables and constants each expression context allows (schema/enums.rs of the crate).",
@@ -87,7 +91,10 @@ class _Definitions:
 
 
 def import_schema(
-    doc: dict[str, Any], version: str = PROJECT["version"], crate: CrateFacts | None = None
+    doc: dict[str, Any],
+    version: str = PROJECT["version"],
+    crate: CrateFacts | None = None,
+    overrides: Overrides | None = None,
 ) -> ImportResult:
     report = Report()
     validator = Validator(doc, report)
@@ -101,6 +108,11 @@ def import_schema(
     conv = Converter(doc, naming, report, set(validator.missing_enums), overlay, webui)
     defs = _convert(doc, naming, conv, validator.missing_enums)
     _stop_on_errors(report)
+    if overrides is not None:
+        errors, warnings = overrides.apply(defs.bodies)
+        report.errors += errors
+        report.warnings += warnings
+        _stop_on_errors(report)
 
     files = {"project.yaml": dump({"project": {**PROJECT, "version": version}}, PROJECT_HEADER)}
     for path, members in place(defs.objects, defs.views, defs.types, defs.enums, conv.refs).items():
@@ -108,10 +120,10 @@ def import_schema(
         for ident in members:
             section, body = defs.bodies[ident]
             sections.setdefault(section, {})[ident] = body
-        header = HEADER if crate is None else CRATE_HEADER
+        header = (HEADER if crate is None else CRATE_HEADER) + (OVERRIDES_NOTE if overrides and overrides.files else ())
         files[path] = dump({s: sections[s] for s in ("objects", "types", "enums") if s in sections}, header)
-    if section := webui.section():
-        files["webui.yaml"] = dump({"webui": section}, WEBUI_HEADER)
+    if webui_section := webui.section():
+        files["webui.yaml"] = dump({"webui": webui_section}, WEBUI_HEADER)
     if overlay is not None and (contexts := overlay.contexts()):
         files["contexts.yaml"] = dump({"contexts": contexts}, CONTEXTS_HEADER)
     return ImportResult(dict(sorted(files.items())), sorted(report.warnings), _summary(doc, files, validator))
@@ -186,47 +198,113 @@ def _summary(doc: dict[str, Any], files: dict[str, str], validator: Validator) -
     )
 
 
-def write_tree(files: dict[str, str], out_dir: Path) -> tuple[list[str], list[str]]:
+# Top-level sections an import writes: a file it did not write that holds one would define twice.
+IMPORTED_SECTIONS = frozenset({"objects", "types", "enums", "contexts", "webui"})
+PROJECT_FILE = "project.yaml"
+
+
+@dataclass
+class TreeChange:
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # files the importer did not write, left as they are
+    notes: list[Problem] = field(default_factory=list)
+
+
+def write_tree(files: dict[str, str], out_dir: Path) -> TreeChange:
     """Writes the files and removes *.yaml files an earlier import left that this one did not write.
-    Refuses to mix with schema files the importer did not write. Returns (written, removed)."""
+
+    Files without the importer's header are the maintainers': left alone (`overrides/` is read, not
+    written). One that defines objects, types, enums, contexts or WebUI menus is refused, as a
+    loader would see them twice; one that holds the `project` settings keeps them, and the import's
+    own project file is not written. Nothing is written when something is refused."""
     if out_dir.exists() and not out_dir.is_dir():
         raise ImportFailure([Problem(str(out_dir), "is not a directory")])
     existing = (
-        {p.relative_to(out_dir).as_posix(): p for p in sorted(out_dir.rglob("*.yaml"))} if out_dir.is_dir() else {}
+        {
+            p.relative_to(out_dir).as_posix(): p
+            for p in sorted(out_dir.rglob("*.yaml"))
+            if p.relative_to(out_dir).parts[0] != OVERRIDES_DIR
+        }
+        if out_dir.is_dir()
+        else {}
     )
-    foreign = [rel for rel, p in existing.items() if not p.read_text(encoding="utf-8").startswith(f"# {MARKER}")]
-    if foreign:
+    change = TreeChange()
+    files = dict(files)
+    refused: list[str] = []
+    for rel, path in existing.items():
+        if path.read_bytes().startswith(f"# {MARKER}".encode()):
+            continue
+        sections = _sections(path, rel)
+        if sections & IMPORTED_SECTIONS or (rel in files and not (rel == PROJECT_FILE and "project" in sections)):
+            refused.append(rel)
+            continue
+        change.kept.append(rel)
+        if "project" in sections:
+            change.notes += _project_kept(files.pop(PROJECT_FILE, ""), path, rel)
+    if refused:
         raise ImportFailure(
             [
                 Problem(
                     str(out_dir),
-                    f"holds schema files that import-stalwart did not write ({', '.join(foreign[:3])}); use an empty directory",
+                    f"holds schema files that import-stalwart did not write ({', '.join(refused[:3])}); "
+                    f"use an empty directory, or move hand-written facts to {OVERRIDES_DIR}/",
                 )
             ]
         )
-    written = []
     for rel, text in files.items():
         path = out_dir / rel
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-        written.append(rel)
-    removed = sorted(rel for rel in existing if rel not in files)
-    for rel in removed:
+        change.written.append(rel)
+    change.removed = sorted(rel for rel in existing if rel not in files and rel not in change.kept)
+    for rel in change.removed:
         existing[rel].unlink()
-    return written, removed
+    return change
+
+
+def _sections(path: Path, rel: str) -> set[str]:
+    loaded, problems = load_file(path, rel)
+    if problems:
+        raise ImportFailure([Problem(str(p.pos), f"not readable as a schema file: {p.message}") for p in problems])
+    return set(loaded.data) if isinstance(loaded.data, dict) else set()
+
+
+def _project_kept(imported: str, path: Path, rel: str) -> list[Problem]:
+    """The maintainers' project settings win; a version other than the import's is worth a word."""
+    ours = load_file(path, rel)[0].data.get("project")
+    theirs = load_text(imported, PROJECT_FILE)[0].data["project"] if imported else {}
+    if isinstance(ours, dict) and theirs and ours.get("version") != theirs.get("version"):
+        return [
+            Problem(
+                rel,
+                f"kept as written (hand-written project settings): its version {ours.get('version')!r} "
+                f"is not the imported {theirs.get('version')!r}; edit it if the release changed",
+            )
+        ]
+    return []
 
 
 def import_file(
-    source: Path, out_dir: Path, version: str = PROJECT["version"], crate_dir: Path | None = None
-) -> tuple[ImportResult, list[str], list[str]]:
+    source: Path,
+    out_dir: Path,
+    version: str = PROJECT["version"],
+    crate_dir: Path | None = None,
+    overrides_dir: Path | None = None,
+) -> tuple[ImportResult, TreeChange]:
+    """`overrides_dir` defaults to OUT/overrides (when it exists): a re-import keeps what it adds."""
     crate = None
     if crate_dir is not None:
         try:
             crate = read_crate(crate_dir)
         except CrateShapeError as exc:
             raise ImportFailure([Problem(exc.where, exc.message)]) from None
-    result = import_schema(read_json(source), version, crate)
-    written, removed = write_tree(result.files, out_dir)
-    return result, written, removed
+    overrides, problems = read_overrides(overrides_dir or out_dir / OVERRIDES_DIR)
+    if overrides_dir is not None and not overrides_dir.is_dir():
+        problems.append(Problem(str(overrides_dir), "is not a directory"))
+    if problems:
+        raise ImportFailure(problems)
+    result = import_schema(read_json(source), version, crate, overrides)
+    return result, write_tree(result.files, out_dir)

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check check-compat test fuzz lint bench serve clean chromium webui
+.PHONY: generate check check-compat test fuzz lint typecheck bench serve clean chromium webui
 
 $(STAMP): pyproject.toml generated/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/ruff format --check generator tests bench
 
+# mypy --strict ([tool.mypy] in pyproject.toml) over the generator, its runtime and the generated
+# package as committed; tests are not type-checked.
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 # The release schema/ must stay compatible with (docs/compat.md): the newest tag v* reachable from
 # HEAD, else the git revision written in COMPAT_BASE (while there is no tag: the first commit with
 # schema/). Move COMPAT_BASE forward when a release deliberately breaks, or waive the change.
@@ -39,7 +44,7 @@ check-compat: $(STAMP)
 	echo "python -m generator diff --against $$base schema"; \
 	$(PY) -m generator diff --against "$$base" schema
 
-test: check lint check-compat chromium
+test: check lint typecheck check-compat chromium
 	$(PY) -m pytest
 
 # The fuzz suite (tests/fuzz/) at FUZZ_SCALE times the example counts `make test` runs; it prints
@@ -66,4 +71,4 @@ serve: $(STAMP)
 	$(PY) -m stalwart_registry.server
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

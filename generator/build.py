@@ -533,12 +533,12 @@ class Builder:
         return Registry(
             project=self.project,
             objects=tuple(objects),
-            schemas=MappingProxyType(dict(sorted(schemas.items()))),  # type: ignore[arg-type]
-            enums=MappingProxyType(enums),  # type: ignore[arg-type]
+            schemas=MappingProxyType(dict(sorted(schemas.items()))),
+            enums=MappingProxyType(enums),
             sources=tuple(sorted(f.path for f in self.files)),
             compat_waivers=tuple(self.waivers[key] for key in sorted(self.waivers)),
             changes=tuple(self.releases),
-            contexts=MappingProxyType(dict(sorted(self.contexts.items()))),  # type: ignore[arg-type]
+            contexts=MappingProxyType(dict(sorted(self.contexts.items()))),
             layouts=tuple(webui.get("layouts", ())),
             dashboards=tuple(webui.get("dashboards", ())),
         )

@@ -67,7 +67,7 @@ class DefaultNormalizer:
                     raise ValueError(f"expected a UTC date-time like 2026-01-01T00:00:00Z, got {value!r}")
                 return value
             if kind == "enum":
-                allowed = [v.name for v in self.enums[ref.target].values]  # type: ignore[index]
+                allowed = [v.name for v in self.enums[ref.target or ""].values]
                 if value not in allowed:
                     raise ValueError(f"{value!r} is not a value of enum {ref.target} ({', '.join(allowed)})")
                 return value
@@ -81,7 +81,7 @@ class DefaultNormalizer:
                 return None
             out: list[Any] = []
             for i, item in enumerate(items):
-                norm = self._value(item, ref.item, f"{where}/{i}".lstrip("/"), problems)  # type: ignore[arg-type]
+                norm = self._value(item, ref.member, f"{where}/{i}".lstrip("/"), problems)
                 if norm not in out:
                     out.append(norm)
             return out
@@ -97,9 +97,9 @@ class DefaultNormalizer:
                 problems.append(f"expected a mapping{at}, got {_json_type(value)}")
                 return None
             return {
-                str(self._value(_map_key(k, ref.key), ref.key, where, problems)): self._value(
-                    v, ref.item, f"{where}/{k}".lstrip("/"), problems
-                )  # type: ignore[arg-type]
+                str(self._value(_map_key(k, ref.map_key), ref.map_key, where, problems)): self._value(
+                    v, ref.member, f"{where}/{k}".lstrip("/"), problems
+                )
                 for k, v in value.items()
             }
         return self._object(value, ref, where, problems)

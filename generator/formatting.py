@@ -102,6 +102,7 @@ def _black_may_differ(text: str) -> bool:
 
 def _black(sources: dict[str, str], paths: list[str]) -> dict[str, str]:
     import black  # ~0.1 s to import: only when some file needs it
+    from black.mode import TargetVersion
 
-    mode = black.Mode(line_length=LINE_LENGTH, target_versions={black.TargetVersion.PY311})
+    mode = black.Mode(line_length=LINE_LENGTH, target_versions={TargetVersion.PY311})
     return {rel: black.format_str(sources[rel], mode=mode) for rel in paths}

@@ -6,6 +6,7 @@ kept where it means something (fields, variants, enum values); everything else i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,6 +46,20 @@ class TypeRef:
     @property
     def is_collection(self) -> bool:
         return self.kind in ("set", "objectList", "map")
+
+    @property
+    def member(self) -> TypeRef:
+        """`item`, for a kind that always has one (set, map): the IR builder sets it."""
+        if self.item is None:
+            raise ValueError(f"a {self.kind} type without a member type")
+        return self.item
+
+    @property
+    def map_key(self) -> TypeRef:
+        """`key` of a map: the IR builder sets it."""
+        if self.key is None:
+            raise ValueError(f"a {self.kind} type without a key type")
+        return self.key
 
 
 @dataclass(frozen=True)
@@ -261,12 +276,13 @@ class Release:
 class Registry:
     project: Project
     objects: tuple[Object, ...]  # sorted by name
-    schemas: dict[str, Schema]  # every schema, objects' own included, keyed by name, sorted
-    enums: dict[str, Enum]  # sorted by name
+    # read-only mappings (MappingProxyType)
+    schemas: Mapping[str, Schema]  # every schema, objects' own included, keyed by name, sorted
+    enums: Mapping[str, Enum]  # sorted by name
     sources: tuple[str, ...] = ()  # schema files read, sorted, for generated headers
     compat_waivers: tuple[CompatWaiver, ...] = ()  # sorted by subject and change
     changes: tuple[Release, ...] = ()  # newest first, as the `changes` section lists them
-    contexts: dict[str, ExpressionContext] = field(default_factory=dict)  # sorted by name
+    contexts: Mapping[str, ExpressionContext] = field(default_factory=dict)  # sorted by name
     layouts: tuple[Any, ...] = ()  # the WebUI's menus, as the `webui` section writes them
     dashboards: tuple[Any, ...] = ()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -102,6 +102,13 @@ class _Anchor:
         return len(self.positions) + 1
 
 
+class _Mark(Protocol):
+    """What a position needs of a PyYAML mark (the pure and the C parser have one class each)."""
+
+    line: int
+    column: int
+
+
 @dataclass
 class _Frame:
     """A mapping or sequence being built. `path` is None while building something to discard."""
@@ -137,7 +144,9 @@ class _Builder:
         self.aliased = 0
         self.root: Any = None
 
-    def at(self, mark: yaml.Mark) -> Pos:
+    def at(self, mark: _Mark | None) -> Pos:
+        if mark is None:  # PyYAML's parser marks every event; its stubs allow None
+            return Pos(self.path, 1, 1)
         return Pos(self.path, mark.line + 1, mark.column + 1)
 
     def record(self, path: PathKey, pos: Pos) -> None:
@@ -161,9 +170,9 @@ class _Builder:
             return (*top.path, len(top.value)), False
         if not top.has_key:
             return None, True
-        if top.drop_value:
+        if top.drop_value or top.key is None:  # a refused key (None) always drops its value
             return None, False
-        return (*top.path, top.key), False  # type: ignore[arg-type]
+        return (*top.path, top.key), False
 
     def place(self, value: Any) -> None:
         """Attach a finished value to its parent (or make it the document)."""
@@ -175,10 +184,10 @@ class _Builder:
             return
         if isinstance(top.value, list):
             top.value.append(value)
-        elif top.drop_value:
+        elif top.drop_value or top.key is None:  # a refused key (None) always drops its value
             top.has_key = top.drop_value = False
         else:
-            top.value[top.key] = value  # type: ignore[index]
+            top.value[top.key] = value
             top.has_key = False
 
     def take_key(self, text: str | None, pos: Pos) -> None:
@@ -239,7 +248,7 @@ class _Builder:
 
     def alias(self, event: yaml.AliasEvent) -> None:
         pos = self.at(event.start_mark)
-        name = event.anchor
+        name = event.anchor or ""  # PyYAML names every alias; its stubs allow None
         if name in self.open_anchors:
             where = self.open_anchors[name]
             raise _Refused(pos, f"recursive alias '*{name}': it is inside the collection anchored at line {where.line}")

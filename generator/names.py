@@ -15,6 +15,7 @@ _BUILTINS = frozenset(dir(builtins))
 GENERATED_NAMES = frozenset(
     {
         *("Any", "ClassVar", "Mapping", "Sequence", "StrEnum", "TYPE_CHECKING"),
+        *("Literal", "Required", "TypeAlias", "TypedDict"),  # payloads.py
         *("Model", "Registry", "REGISTRY", "SchemaDesc", "EnumDesc", "ObjectDesc", "ProjectDesc", "F", "T", "V"),
         *("Client", "JmapClient", "JmapError", "MethodError", "RequestError", "SetError", "TransportError"),
         *("NotFound", "ObjectGroup", "SingletonGroup", "CliObject", "CliSpec", "Config", "JmapApp"),

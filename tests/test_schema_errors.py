@@ -309,6 +309,8 @@ def test_reserved_class_names_cover_every_name_the_generated_modules_bind() -> N
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        if module.name == "payloads.py":  # defines only names derived from schemas (`DomainCreate`)
+            continue
         for node in tree.body:
             if isinstance(node, ast.ClassDef | ast.FunctionDef):
                 bound.add(node.name)

@@ -230,8 +230,9 @@ def test_actions_change_observable_state_and_records_are_immutable(server: Serve
     assert paused["mtaQueuePaused"] is True and paused["reloads"]["settings"] >= 1
     assert responses[3][1]["list"][0]["mtaQueuePaused"] is False
     pause_id = responses[0][1]["created"]["p"]["id"]
-    assert responses[4][1]["notUpdated"]["#p"]["type"] == "forbidden"
-    assert responses[5][1]["updated"] == {"#p": None}
+    # RFC 8620 §5.3: set answers ids, also for objects named by `#creationId`
+    assert responses[4][1]["notUpdated"][pause_id]["type"] == "forbidden"
+    assert responses[5][1]["updated"] == {pause_id: None}
     assert responses[6][1]["list"] == [{"id": pause_id, "@type": "PauseMtaQueue"}]
     assert pause_id in [item["id"] for item in responses[8][1]["list"]]
     assert {item["@type"] for item in responses[8][1]["list"]} == {"PauseMtaQueue"}

@@ -99,7 +99,7 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser(
         "diff",
         help="classify the changes between two schema versions and fail on breaking ones",

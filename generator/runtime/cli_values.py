@@ -1,36 +1,64 @@
-"""`--field name=value` for the CLI: find the field, turn the text into its wire value with the
-runtime codec (text mode: "30s", "true", "10mb"), and check it before anything is sent."""
+"""`--field name=value` for the CLI: find what the name or JSON-pointer path names (any case, into
+nested objects, sets, object lists and maps, as the server's patches go), turn the text into its
+wire value with the runtime codec (text mode: "30s", "true", "10mb", or a bare integer for a size
+or duration as the real CLI writes them), and check it before anything is sent."""
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import Ctx, decode_value
-from .descriptors import MISSING, FieldDesc, Registry, SchemaDesc
-from .errors import split_pointer
+from .codec import Ctx, decode_value, parse_whole
+from .descriptors import MISSING, FieldDesc, Registry, SchemaDesc, TypeDesc
+from .errors import pointer_index, split_pointer
 from .validate import check_value
+
+HUMAN_NUMBERS = frozenset({"size", "duration"})
 
 
 class UsageError(Exception):
     """A bad argument: printed as `error: ...`, exit status 1, nothing sent."""
 
 
+class CommandLineError(UsageError):
+    """The command line itself does not parse (unknown command, missing argument): exit status 2."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` when a choice is close to `word` (case aside), else ""."""
+    options = list(choices)
+    lowered = {c.lower(): c for c in options}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+
+
 @dataclass(frozen=True)
 class Assignment:
-    path: str  # property name or JSON-pointer path, as sent in a patch
+    path: str  # property name or JSON-pointer path, as typed
     text: str
 
 
 def split_assignment(raw: str) -> Assignment:
+    """`key=value` at the first `=`; a key in double quotes may hold `=` (`"a=b/c"=true`)."""
+    if raw.startswith('"'):
+        end = raw.find('"', 1)
+        if end < 0:
+            raise UsageError(f"unterminated quoted key in --field {raw!r}")
+        if end == 1:
+            raise UsageError(f"empty quoted key in --field {raw!r}")
+        if raw[end + 1 : end + 2] != "=":
+            raise UsageError(f"expected = after quoted key in --field {raw!r}")
+        return Assignment(raw[1:end], raw[end + 2 :])
     name, sep, text = raw.partition("=")
-    if not sep or not name:
+    if not sep or not name.strip():
         raise UsageError(f"--field takes name=value, got {raw!r}")
     return Assignment(name.strip(), text)
 
 
-def _all_fields(reg: Registry, schema: SchemaDesc, variant: str | None) -> tuple[FieldDesc, ...]:
+def all_fields(reg: Registry, schema: SchemaDesc, variant: str | None) -> tuple[FieldDesc, ...]:
     fields = reg.variant_fields(schema, variant)
     if fields is not None:
         return fields
@@ -42,46 +70,107 @@ def _all_fields(reg: Registry, schema: SchemaDesc, variant: str | None) -> tuple
     return tuple(found.values())
 
 
-def find_field(reg: Registry, schema_name: str, variant: str | None, path: str) -> FieldDesc:
-    """The field a (possibly nested) path names; a clear error names the fields there are."""
-    schema = reg.schema(schema_name)
+def field_named(fields: tuple[FieldDesc, ...], name: str, where: str) -> FieldDesc:
+    """The field called `name`, compared case-insensitively as the real CLI does."""
+    exact = next((f for f in fields if f.name == name), None)
+    found = exact or next((f for f in fields if f.name.lower() == name.lower()), None)
+    if found is None:
+        names = [f.name for f in fields]
+        hint = did_you_mean(name, names) or f" (fields: {', '.join(names) or 'none'})"
+        raise UsageError(f"unknown field {name!r} for {where}{hint}")
+    return found
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a `--field` path names: the canonical path, the top-level field (its write rules),
+    and the type of the value given there."""
+
+    path: str
+    field: FieldDesc
+    type: TypeDesc
+
+    @property
+    def top(self) -> bool:
+        return "/" not in self.path
+
+
+_TYPE = TypeDesc("string")
+_MEMBER = TypeDesc("boolean", nullable=True)  # a set member: true adds it, null removes it
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def find_target(reg: Registry, schema_name: str, variant: str | None, path: str) -> Target:
+    """Walk a path the way the server applies a patch; a clear error names what is there."""
     tokens = split_pointer(path)
-    field: FieldDesc | None = None
-    for depth, token in enumerate(tokens):
-        fields = _all_fields(reg, schema, variant if depth == 0 else None)
-        field = next((f for f in fields if f.name == token), None)
-        if field is None:
-            where = schema.name if depth == 0 else "/".join(tokens[:depth])
-            names = ", ".join(f.name for f in fields) or "none"
-            raise UsageError(f"unknown field {token!r} for {where} (fields: {names})")
-        if depth + 1 < len(tokens):
-            if field.type.kind != "object" or not field.type.target:
-                raise UsageError(f"{'/'.join(tokens[: depth + 1])!r} is not an object; {path!r} cannot go inside it")
-            schema = reg.schema(field.type.target)
-    assert field is not None
-    return field
+    schema = reg.schema(schema_name)
+    top = field_named(all_fields(reg, schema, variant), tokens[0], schema.name)
+    canonical, t = [top.name], top.type
+    for token in tokens[1:]:
+        here = "/".join(canonical)
+        if t.kind == "object" and t.target:
+            inner = reg.schema(t.target)
+            if token == "@type" and inner.is_union:
+                canonical.append(token)
+                t = _TYPE
+                continue
+            f = field_named(all_fields(reg, inner, None), token, here)
+            canonical.append(f.name)
+            t = f.type
+        elif t.kind == "objectList" and t.target:
+            if pointer_index(token) is None:
+                raise UsageError(f"{here!r} is a list: the next part of {path!r} must be a position (0, 1, ...)")
+            canonical.append(token)
+            t = TypeDesc("object", target=t.target)
+        elif t.kind == "map" and t.item is not None:
+            canonical.append(_escape(token))
+            t = t.item
+        elif t.kind == "set":
+            canonical.append(_escape(token))
+            t = _MEMBER
+            if token is not tokens[-1]:
+                raise UsageError(f"{here}/{token!r} is a set member: {path!r} cannot go inside it")
+        else:
+            raise UsageError(f"{here!r} is not an object, list, map or set; {path!r} cannot go inside it")
+    return Target("/".join(canonical), top, t)
 
 
-def parse_value(reg: Registry, field: FieldDesc, path: str, text: str) -> Any:
-    """Text → canonical wire value, or UsageError listing every problem."""
-    # json.loads and the codec recurse once per level: a value nested past Python's recursion
-    # limit is refused as such, not left to crash the CLI.
-    too_deep = UsageError(f"{path}: value is nested too deeply")
-    if text[:1] in ("{", "["):
+def _raw(t: TypeDesc, path: str, text: str, top: bool) -> tuple[Any, Ctx]:
+    """The text as the codec takes it: JSON for `{`/`[`, a bare integer for a size or duration,
+    `null` for a nullable field or to remove a set member, map entry or list item, else text mode."""
+    if text.lstrip()[:1] in ("{", "["):
         try:
-            raw: Any = json.loads(text)
+            return json.loads(text), Ctx(text=False)
         except RecursionError:
-            raise too_deep from None
-        except ValueError as exc:
+            raise UsageError(f"{path}: value is nested too deeply") from None
+        except json.JSONDecodeError as exc:
             raise UsageError(f"{path}: value starts like JSON but is not valid JSON ({exc.msg})") from None
-        ctx = Ctx(text=False)
-    else:
-        raw, ctx = text, Ctx(text=True)
+    if text == "null" and (t.nullable or not top):
+        return None, Ctx(text=False)
+    if t.kind == "number" and t.format in HUMAN_NUMBERS:
+        try:
+            return parse_whole(text), Ctx(text=False)
+        except ValueError:
+            pass  # a human form: "30s", "10mb"
+    return text, Ctx(text=True)
+
+
+def parse_value(reg: Registry, target: Target, text: str) -> Any:
+    """Text → canonical wire value, or UsageError listing every problem."""
+    path = target.path
+    raw, ctx = _raw(target.type, path, text, target.top)
+    if raw is None:
+        return None
     try:
-        value = decode_value(reg, field.type, raw, ctx, path)
-        issues = ctx.issues or ([] if value is MISSING else check_value(reg, field, value, path))
+        value = decode_value(reg, target.type, raw, ctx, path)
+        issues = ctx.issues or (
+            check_value(reg, target.field, value, path) if target.top and value is not MISSING else []
+        )
     except RecursionError:
-        raise too_deep from None
+        raise UsageError(f"{path}: value is nested too deeply") from None
     if issues:
         raise UsageError("; ".join(i.message for i in issues))
     return value

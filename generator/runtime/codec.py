@@ -227,7 +227,8 @@ def _list_decoder(t: TypeDesc, reg: Registry) -> Decoder:
             for k, position in positions.items():
                 if position is None:
                     ctx.wrong(child(path, k), "keyed by position (0, 1, ...)", k)
-            items = [v[k] for k in sorted((k for k in v if positions[k] is not None), key=positions.__getitem__)]
+            placed = {k: position for k, position in positions.items() if position is not None}
+            items = [v[k] for k in sorted(placed, key=placed.__getitem__)]
         else:
             return ctx.wrong(path, "a list (an object keyed by position, or an array)", v)
         out: dict[str, Any] = {}
@@ -296,7 +297,7 @@ def type_decoder(reg: Registry, t: TypeDesc) -> Decoder:
     found = reg.cache.get(key)
     if found is None:
         found = reg.cache[key] = _compile(reg, t)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def object_decoder(reg: Registry, schema_name: str) -> Decoder:
@@ -458,7 +459,7 @@ def _field_plans(reg: Registry, schema: SchemaDesc) -> tuple[FieldPlan, ...]:
     found = reg.cache.get(key)
     if found is None:
         found = reg.cache[key] = tuple(FieldPlan(reg, f) for f in schema.fields)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def plan(reg: Registry, schema_name: str) -> ObjectPlan:
@@ -466,7 +467,7 @@ def plan(reg: Registry, schema_name: str) -> ObjectPlan:
     found = reg.cache.get(key)
     if found is None:
         found = reg.cache[key] = ObjectPlan(reg, reg.schema(schema_name))
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 # -- entry points ----------------------------------------------------------------------------------
@@ -484,7 +485,8 @@ def decode_value(reg: Registry, t: TypeDesc, value: Any, ctx: Ctx, path: str = "
 
 def defaults(reg: Registry, schema_name: str, variant: str | None = None) -> dict[str, Any]:
     """A fresh object holding only defaults; a union takes `variant`, else its first variant."""
-    return copy(default_view(reg, schema_name, variant))  # type: ignore[no-any-return]
+    view: dict[str, Any] = copy(default_view(reg, schema_name, variant))
+    return view
 
 
 def default_view(reg: Registry, schema_name: str, variant: str | None = None) -> dict[str, Any]:
@@ -500,7 +502,7 @@ def default_view(reg: Registry, schema_name: str, variant: str | None = None) ->
             plans = p.variants[tag][0]
             template = {"@type": tag, **{fp.name: fp.default for fp in plans if fp.default is not MISSING}}
         reg.cache[key] = template
-    return template  # type: ignore[no-any-return]
+    return template
 
 
 def default_listing(reg: Registry, schema_name: str) -> dict[str, Any]:
@@ -516,4 +518,4 @@ def default_listing(reg: Registry, schema_name: str) -> dict[str, Any]:
         listing = {"@type": view["@type"]} if p.union else {}
         listing.update((fp.name, view.get(fp.name)) for fp in plans)
         reg.cache[key] = listing
-    return listing  # type: ignore[no-any-return]
+    return listing

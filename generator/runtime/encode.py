@@ -7,7 +7,7 @@ that can hold one, and objects without secrets are passed through untouched.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from .codec import plan
 from .descriptors import Registry, TypeDesc
@@ -63,7 +63,7 @@ def masker(reg: Registry, schema_name: str) -> Masker | None:
     key = ("masker", schema_name)
     if key not in reg.cache:
         reg.cache[key] = _object_masker(reg, schema_name, frozenset({schema_name}))
-    return reg.cache[key]  # type: ignore[no-any-return]
+    return cast("Masker | None", reg.cache[key])  # the cache holds any kind of value
 
 
 def encode_object(

@@ -167,7 +167,7 @@ def _nested(src: _Source, target: str) -> Fast:
         def dispatch(data: Any) -> Any:
             tag = data.get("@type") if type(data) is dict else None
             found = variants.get(tag) if type(tag) is str else None
-            return found(data) if found is not None else MISSING  # type: ignore[misc]
+            return found(data) if found is not None else MISSING
 
         return dispatch
     found = fast_for(model_class(reg, target))
@@ -229,7 +229,8 @@ def _compile(cls: type[Model]) -> Fast:
     for slot, enum_name in src.env.pop("_enum_slots", []):
         src.env[slot] = dict(_ENUMS[(id(reg), enum_name)]._value2member_map_)
     exec("\n".join(src.lines), src.env)
-    return src.env["fast"]  # type: ignore[no-any-return]
+    fast: Fast = src.env["fast"]  # the function the exec above defined
+    return fast
 
 
 def _step_aside(data: Any) -> Any:
@@ -247,9 +248,9 @@ def _with_registry(reg: Any) -> _Source:
 
 def fast_for(cls: type[Model]) -> Fast | None:
     """The compiled fast path of a class (None when its shape needs the general path)."""
-    found = cls.__dict__.get("_fast_", MISSING)
+    found: Fast | None = cls.__dict__.get("_fast_", MISSING)  # cached below
     if found is not MISSING:
-        return found  # type: ignore[no-any-return]
+        return found
     if cls in _COMPILING:  # a recursive schema
         return _step_aside
     if len(_COMPILING) >= MAX_DEPTH:  # nested deeper than the codec allows: the general path says so

@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import ssl
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +109,7 @@ def _names(body: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(p) for p in listed) if isinstance(listed, list) else ()
 
 
-_KINDS = {dict: "an object", list: "a list", str: "a string"}
+_KINDS: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
 
 
 def member(result: Mapping[str, Any], name: str, kind: type, method: str, default: Any = ...) -> Any:
@@ -129,6 +131,14 @@ def items(values: list[Any], kind: type, method: str, name: str) -> list[Any]:
                 f"malformed {method} response: an item of {name!r} is not {_KINDS.get(kind, kind.__name__)}"
             )
     return values
+
+
+def _by_call_id(responses: list[list[Any]]) -> dict[str, list[Any]]:
+    """Responses by call id; the first answer to an id counts."""
+    out: dict[str, list[Any]] = {}
+    for response in responses:
+        out.setdefault(response[2], response)
+    return out
 
 
 def _api_url(url: str, api_path: str) -> str:
@@ -174,6 +184,14 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
+def _insecure_opener() -> urllib.request.OpenerDirector:
+    """`-k`: a self-signed or mismatched certificate is accepted (a test or lab server)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return urllib.request.build_opener(_NoRedirects, urllib.request.HTTPSHandler(context=context))
+
+
 class JmapClient:
     def __init__(
         self,
@@ -185,10 +203,14 @@ class JmapClient:
         capability: str,
         api_path: str = "/api",
         timeout: float = 30.0,
+        insecure: bool = False,
+        debug: bool = False,
     ) -> None:
         self.api_url = _api_url(url, api_path)
         self.capability = capability
         self.timeout = timeout
+        self.debug = debug
+        self._opener = _insecure_opener() if insecure else _OPENER
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if token:
             self.headers["Authorization"] = f"Bearer {_header_value(token, 'API token')}"
@@ -209,12 +231,19 @@ class JmapClient:
         except UnicodeEncodeError:
             raise ConfigurationError("the request holds text that is not valid UTF-8") from None
         req = urllib.request.Request(self.api_url, data=body, headers=self.headers, method="POST")
+        self._log(f"-> POST {self.api_url} ({len(body)} bytes)")
         try:
-            with _OPENER.open(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=self.timeout) as resp:
+                self._log(
+                    f"<- {self.api_url} status={resp.status} content-type={resp.headers.get('Content-Type')}"
+                    f" content-length={resp.headers.get('Content-Length')}"
+                    f" content-encoding={resp.headers.get('Content-Encoding')}"
+                )
                 payload = resp.read(MAX_RESPONSE_BYTES + 1)
                 if resp.length and len(payload) <= MAX_RESPONSE_BYTES:  # read(amt) returns a short body quietly
                     raise http.client.IncompleteRead(payload, resp.length)
         except urllib.error.HTTPError as exc:
+            self._log(f"<- {self.api_url} status={exc.code} content-type={exc.headers.get('Content-Type')}")
             raise self._request_error(exc) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", None) or exc
@@ -231,7 +260,7 @@ class JmapClient:
             raise TransportError(f"{self.api_url} answered JSON nested too deeply to read") from None
         if not isinstance(data, dict) or not isinstance(data.get("methodResponses"), list):
             raise TransportError(f"{self.api_url} did not answer with a JMAP response (no methodResponses)")
-        responses = data["methodResponses"]
+        responses: list[Any] = data["methodResponses"]
         for response in responses:
             if not (
                 isinstance(response, list)
@@ -244,6 +273,10 @@ class JmapClient:
                     f"{self.api_url} answered a malformed method response (not [name, arguments object, call id])"
                 )
         return responses
+
+    def _log(self, line: str) -> None:
+        if self.debug:
+            print(f"[debug] {line}", file=sys.stderr)
 
     @staticmethod
     def _request_error(exc: urllib.error.HTTPError) -> RequestError:
@@ -262,10 +295,53 @@ class JmapClient:
 
     def call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """One method call; a method-level error is raised as MethodError."""
-        found = [r for r in self.request([[method, args, "c1"]]) if r[2] == "c1"]
-        if not found:
+        return self._answer(_by_call_id(self.request([[method, args, "c1"]])), "c1", method)
+
+    def query_pages(
+        self,
+        jmap_name: str,
+        filter: Mapping[str, Any] | None = None,
+        sort: list[dict[str, Any]] | None = None,
+        fetch: bool = False,
+        properties: list[str] | None = None,
+    ) -> Iterator[list[Any]]:
+        """Every match, page by page (ids; or objects with `fetch`, in the same request through a
+        result reference). Pages follow each other by anchor, as the server clamps each one to its
+        maxObjectsInGet: nothing is cut silently. Stops at the total the first page states."""
+        query, get = f"{jmap_name}/query", f"{jmap_name}/get"
+        args: dict[str, Any] = {"filter": dict(filter or {}), "calculateTotal": True}
+        if sort:
+            args["sort"] = sort
+        seen = 0
+        total: int | None = None
+        while True:
+            calls: list[list[Any]] = [[query, args, "q"]]
+            if fetch:
+                ref = {"resultOf": "q", "name": query, "path": "/ids"}
+                calls.append([get, {"#ids": ref, "properties": properties}, "g"])
+            responses = _by_call_id(self.request(calls))
+            result = self._answer(responses, "q", query)
+            ids = items(member(result, "ids", list, query), str, query, "ids")
+            if total is None:
+                found = result.get("total")
+                total = found if isinstance(found, int) and not isinstance(found, bool) else None
+            if not ids:
+                return
+            if fetch:
+                got = self._answer(responses, "g", get)
+                yield items(member(got, "list", list, get), dict, get, "list")
+            else:
+                yield ids
+            seen += len(ids)
+            if total is not None and seen >= total:
+                return
+            args = {k: v for k, v in args.items() if k != "calculateTotal"} | {"anchor": ids[-1], "anchorOffset": 1}
+
+    def _answer(self, responses: Mapping[str, list[Any]], call_id: str, method: str) -> dict[str, Any]:
+        found = responses.get(call_id)
+        if found is None:
             raise TransportError(f"{self.api_url} answered no response to {method}")
-        name, result, _ = found[0]
+        name, result, _ = found
         if name == "error":
             raise MethodError(
                 str(result.get("type", "serverFail")), str(result.get("description") or ""), _names(result), result

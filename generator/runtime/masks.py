@@ -69,7 +69,7 @@ def _secret_fields(reg: Registry, schema_name: str, doc: dict[str, Any]) -> dict
     if found is None:
         plans = p.fields_for(doc)
         found = reg.cache[key] = {fp.name: fp.desc for fp in plans if _holds_secret(reg, fp.desc.type)}
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _holds_secret(reg: Registry, t: TypeDesc) -> bool:
@@ -78,7 +78,7 @@ def _holds_secret(reg: Registry, t: TypeDesc) -> bool:
     found = reg.cache.get(key)
     if found is None:
         found = reg.cache[key] = _reaches_secret(reg, t)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _reaches_secret(reg: Registry, start: TypeDesc) -> bool:

@@ -61,9 +61,9 @@ class Model:
             if fast is MISSING:
                 fast = fast_for(cls)
             if fast is not None:
-                instance = fast(data)
+                instance: M = fast(data)  # a fast path builds an instance of cls, or gives MISSING
                 if instance is not MISSING:
-                    return instance  # type: ignore[no-any-return]
+                    return instance
         return cls._from_wire_general(data, text=text)
 
     @classmethod
@@ -103,11 +103,11 @@ class Model:
             raise ValidationFailed([Issue("patch", "@type", "variant", f"'@type' must be {cls.__variant__}")])
         instance = _converter(target)(doc)
         if obj_id is not None:
-            instance.id = obj_id  # type: ignore[attr-defined]
-        return instance  # type: ignore[no-any-return]
+            instance.id = obj_id  # type: ignore[attr-defined]  # only classes with __has_id__ declare it
+        return instance
 
     def to_wire(self) -> dict[str, Any]:
-        return _encoder(type(self))(self)  # type: ignore[no-any-return]
+        return _encoder(type(self))(self)
 
     def validate(self) -> list[Issue]:
         data = self.to_wire()
@@ -175,10 +175,10 @@ def _to_wire(t: TypeDesc) -> Convert | None:
     return lambda v: None if v is None else inner(v)
 
 
-def _converter(cls: type[Model]) -> Callable[[dict[str, Any]], Model]:
-    found = cls.__dict__.get("_from_doc_")
+def _converter(cls: type[M]) -> Callable[[dict[str, Any]], M]:
+    found: Callable[[dict[str, Any]], M] | None = cls.__dict__.get("_from_doc_")  # cached below
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     reg = cls.__registry__
     schema = reg.schema(cls.__schema__)
     fields = reg.variant_fields(schema, cls.__variant__) or ()
@@ -187,7 +187,7 @@ def _converter(cls: type[Model]) -> Callable[[dict[str, Any]], Model]:
         (f.name, f.py_name or f.name, conv) for f in fields if (conv := _to_python(reg, f.type)) is not None
     )
 
-    def from_doc(doc: dict[str, Any]) -> Model:
+    def from_doc(doc: dict[str, Any]) -> M:
         kwargs = {py: doc[name] for name, py in plain if name in doc}
         for name, py, conv in converted:
             value = doc.get(name, MISSING)
@@ -200,9 +200,9 @@ def _converter(cls: type[Model]) -> Callable[[dict[str, Any]], Model]:
 
 
 def _encoder(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
-    found = cls.__dict__.get("_to_doc_")
+    found: Callable[[Model], dict[str, Any]] | None = cls.__dict__.get("_to_doc_")  # cached below
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     reg = cls.__registry__
     schema = reg.schema(cls.__schema__)
     fields = reg.variant_fields(schema, cls.__variant__) or ()

@@ -61,7 +61,7 @@ def _by_name(reg: Registry, schema_name: str, doc: dict[str, Any]) -> tuple[dict
     if found is None:
         plans = {fp.name: fp for fp in p.fields_for(doc)}
         found = reg.cache[key] = ({name: fp.desc for name, fp in plans.items()}, plans)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def apply_patch(reg: Registry, schema_name: str, current: dict[str, Any], patch: dict[str, Any], ctx: Ctx) -> Any:

@@ -8,7 +8,7 @@ schema, raises `TransportError`: the client never fails with a KeyError or TypeE
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from .descriptors import ObjectDesc
@@ -17,6 +17,9 @@ from .jmap_client import JmapClient, JmapError, SetError, TransportError, items,
 from .models import Model
 
 M = TypeVar("M", bound=Model)
+# what create and update take besides a model: the generated package's TypedDicts (payloads.py)
+C = TypeVar("C", bound=Mapping[str, Any])
+U = TypeVar("U", bound=Mapping[str, Any])
 
 
 class NotFound(JmapError):
@@ -70,12 +73,33 @@ class _Group(Generic[M]):
         return result
 
 
-class ObjectGroup(_Group[M]):
+class ObjectGroup(_Group[M], Generic[M, C, U]):
     """A collection: get, create, update, destroy, query."""
 
     def get(self, ids: Sequence[str] | None = None, properties: Sequence[str] | None = None) -> list[M]:
-        """`ids=None` returns every object (up to the server's limit)."""
+        """`ids=None` returns every object, fetched page by page (see `iterate`)."""
+        if ids is None:
+            return list(self.iterate(properties=properties))
         return self._fetch(ids, properties)
+
+    def iterate(
+        self,
+        filter: Mapping[str, Any] | None = None,
+        sort: Iterable[Mapping[str, Any]] | None = None,
+        properties: Sequence[str] | None = None,
+    ) -> Iterator[M]:
+        """Every matching object, one server page at a time (paged by anchor: never cut at the
+        server's maxObjectsInGet)."""
+        pages = self._client.query_pages(
+            self._obj.jmap_name,
+            filter,
+            [dict(s) for s in sort] if sort is not None else None,
+            fetch=True,
+            properties=list(properties) if properties is not None else None,
+        )
+        for page in pages:
+            for item in page:
+                yield self._decode(item, "get")
 
     def get_one(self, object_id: str) -> M:
         found = self._fetch([object_id])
@@ -83,7 +107,7 @@ class ObjectGroup(_Group[M]):
             raise NotFound(self._obj.name, object_id)
         return found[0]
 
-    def create(self, obj: M | Mapping[str, Any]) -> M:
+    def create(self, obj: M | C) -> M:
         """Creates and returns the stored object (its id and server-set values filled in)."""
         payload = _changes(obj)
         method = self._method("set")
@@ -91,8 +115,9 @@ class ObjectGroup(_Group[M]):
         created = member(member(result, "created", dict, method), "c", dict, method)
         return self._decode({**payload, **created}, "set", stored=False)
 
-    def update(self, object_id: str, changes: M | Mapping[str, Any]) -> None:
-        """`changes` maps property names or JSON-pointer paths to new values."""
+    def update(self, object_id: str, changes: M | U) -> None:
+        """`changes` maps property names to new values (or JSON-pointer paths: the server takes
+        them, the payload type does not name them)."""
         self._set({"update": {object_id: _changes(changes)}}, "notUpdated")
 
     def destroy(self, *object_ids: str) -> None:
@@ -105,6 +130,11 @@ class ObjectGroup(_Group[M]):
         position: int = 0,
         limit: int | None = None,
     ) -> list[str]:
+        """Matching ids. Without a position or limit, all of them, paged by anchor (the server
+        answers at most maxObjectsInGet per call); with one, that single window."""
+        if position == 0 and limit is None:
+            sorted_by = [dict(s) for s in sort] if sort is not None else None
+            return [i for page in self._client.query_pages(self._obj.jmap_name, filter, sorted_by) for i in page]
         args: dict[str, Any] = {"filter": dict(filter or {}), "position": position}
         if sort is not None:
             args["sort"] = [dict(s) for s in sort]
@@ -114,7 +144,7 @@ class ObjectGroup(_Group[M]):
         return list(items(member(self._call("query", args), "ids", list, method), str, method, "ids"))
 
 
-class SingletonGroup(_Group[M]):
+class SingletonGroup(_Group[M], Generic[M, U]):
     """A singleton: get and update; a never-written one reads as its defaults."""
 
     def get(self) -> M:
@@ -123,5 +153,5 @@ class SingletonGroup(_Group[M]):
             raise NotFound(self._obj.name, "singleton")
         return found[0]
 
-    def update(self, changes: M | Mapping[str, Any]) -> None:
+    def update(self, changes: M | U) -> None:
         self._set({"update": {"singleton": _changes(changes)}}, "notUpdated")

@@ -209,7 +209,7 @@ def _type_check(reg: Registry, t: TypeDesc, f: FieldDesc | None = None) -> Check
         if key_check is not None and key_type.kind == "number":  # numeric members are stored as JSON keys
             number, check_number = (float if key_type.format == "float" else int), key_check
             key_check = lambda k, path, issues: check_number(number(k), path, issues)  # noqa: E731
-        value_check = _type_check(reg, t.item) if t.kind == "map" and t.item else None  # type: ignore[arg-type]
+        value_check = _type_check(reg, t.item) if t.kind == "map" and t.item else None
         if key_check or value_check:
 
             def check_members(v: Any, path: str, issues: list[Issue]) -> None:
@@ -245,7 +245,7 @@ def _field_checks(reg: Registry, schema_name: str, variant: str | None) -> tuple
         found = reg.cache[key] = tuple(
             (f.name, child("", f.name), f.settable and not f.type.nullable, _type_check(reg, f.type, f)) for f in fields
         )
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def validate_object(reg: Registry, schema_name: str, doc: dict[str, Any], issues: list[Issue], path: str = "") -> None:

@@ -65,6 +65,7 @@ class Converter:
 
     def type_expr(self, spec: dict[str, Any], refs: list[str]) -> str:
         kind = spec["type"]
+        text: str
         if kind in FORMATS:
             text = spec["format"]
         elif kind in SCALAR_KINDS:

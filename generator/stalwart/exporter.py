@@ -35,7 +35,7 @@ class Exporter:
             "fields": self.fields_section(),
             "enums": self.enums_section(),
         }
-        webui = {
+        webui: dict[str, Any] = {
             "forms": self.forms_section(),
             "lists": self.lists_section(),
             "layouts": [self.layout(layout) for layout in self.registry.layouts],
@@ -181,9 +181,9 @@ class Exporter:
         if kind == "objectId":
             return {"type": kind, "objectName": self.objects[ref.target or ""].jmap_name}
         if kind == "set":
-            return {"type": "set", "class": self.member(ref.item)}  # type: ignore[arg-type]
+            return {"type": "set", "class": self.member(ref.member)}
         if kind == "map":
-            return {"type": "map", "keyClass": self.member(ref.key), "valueClass": self.member(ref.item)}  # type: ignore[arg-type]
+            return {"type": "map", "keyClass": self.member(ref.map_key), "valueClass": self.member(ref.member)}
         return {"type": kind}
 
     # -- defaults ---------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ class Exporter:
             items = [self.default(v, item, depth + 1) for v in value]
             return {str(i): v for i, v in enumerate(items)} if depth == 0 else items
         if kind == "map":
-            return {k: self.default(v, ref.item, depth + 1) for k, v in value.items()}  # type: ignore[arg-type]
+            return {k: self.default(v, ref.member, depth + 1) for k, v in value.items()}
         if kind == "object":
             return self.nested(value, self.registry.schemas[ref.target or ""], depth)
         return value

@@ -10,6 +10,7 @@ back. Layout items are published in two shapes (wrapped `{"link": {...}}` at the
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from .naming import Naming
@@ -73,8 +74,9 @@ class WebuiImporter:
         out["items"] = self._items(layout.get("items", []), (*path, "items"), depth=0)
         return out
 
-    def _items(self, items: list[Any], path: Path_, depth: int) -> list[dict[str, Any]]:
-        out = []
+    # `builtins.list`: the method `list` above shadows the builtin in this class body
+    def _items(self, items: builtins.list[Any], path: Path_, depth: int) -> builtins.list[dict[str, Any]]:
+        out: builtins.list[dict[str, Any]] = []
         for i, item in enumerate(items):
             if depth == 0:
                 kind = next(iter(item))

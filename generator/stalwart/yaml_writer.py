@@ -49,7 +49,8 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return False
     if flow and (":" in text or any(ch in _FLOW_INDICATORS for ch in text)):
         return False
-    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str":
+    # types-PyYAML leaves Resolver.resolve unannotated
+    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str":  # type: ignore[no-untyped-call]
         return False  # a YAML 1.1 reader would see a boolean, number, null or timestamp
     probe = f"v: [{text}]" if flow else f"v: {text}"
     loaded, problems = load_text(probe, "<yaml_writer>")
@@ -124,7 +125,7 @@ def _flow_key(name: str) -> str:
 def _comment_lines(comments: tuple[str, ...], pad: str) -> list[str]:
     """Each comment is a paragraph, wrapped to the line width (long words such as paths stay whole)."""
     width = max(WIDTH - len(pad) - 2, 40)
-    out = []
+    out: list[str] = []
     for paragraph in comments:
         lines = textwrap.wrap(paragraph, width, break_long_words=False, break_on_hyphens=False) or [""]
         out.extend(f"{pad}# {line}".rstrip() for line in lines)

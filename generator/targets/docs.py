@@ -293,13 +293,13 @@ class PageBuilder:
             seg.link(ref.target or "", self._link_for(TypeRef("object", target=ref.target)))
             seg.code("[]")
         elif ref.kind == "set":
-            self._append(seg, ref.item, validators)  # type: ignore[arg-type]
+            self._append(seg, ref.member, validators)
             seg.code("[]")
         elif ref.kind == "map":
             seg.code("Map&lt;")
-            self._append(seg, ref.key)  # type: ignore[arg-type]
+            self._append(seg, ref.map_key)
             seg.code(", ")
-            self._append(seg, ref.item)  # type: ignore[arg-type]
+            self._append(seg, ref.member)
             seg.code("&gt;")
         elif ref.format == "string" and (shown := [VALIDATOR_DISPLAY[v] for v in validators if v in VALIDATOR_DISPLAY]):
             seg.code(shown[0])

@@ -197,11 +197,11 @@ class Sampler:
             return "<blob id>"
         count = (f.min_items or 0) if f is not None else 0
         if kind == "set":
-            return [self.value(ref.item, None, i) for i in range(count)]  # type: ignore[arg-type]
+            return [self.value(ref.member, None, i) for i in range(count)]
         if kind == "objectList":
             return [self.value(TypeRef("object", target=ref.target)) for _ in range(count)]
         if kind == "map":
-            return {self.value(ref.key, None, i): self.value(ref.item) for i in range(count)}  # type: ignore[arg-type]
+            return {self.value(ref.map_key, None, i): self.value(ref.member) for i in range(count)}
         return self.nested(self.registry.schemas[ref.target or ""])
 
     def nested(self, schema: Schema, variant: str | None = None) -> dict[str, Any]:
@@ -251,8 +251,8 @@ def filter_sample(registry: Registry, condition: QueryFilter, oid: str) -> Any:
         return SAMPLE_DATETIME
     if condition.kind == "integer":
         return SAMPLE_NUMBER
-    if condition.kind == "enum" and condition.target in registry.enums:
-        return registry.enums[condition.target].values[0].name
+    if condition.kind == "enum" and (enum := registry.enums.get(condition.target or "")) is not None:
+        return enum.values[0].name
     return SAMPLE_FILTER_TEXT
 
 
@@ -372,7 +372,7 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
     cli_update = cli_update_fields(registry, obj, update)
     if obj.is_singleton:
         set_ops: tuple[Example, ...] = (example("Update", "Update", "set", {"update": {oid: update}}),)
-        cli = (
+        cli: tuple[CliExample, ...] = (
             _cli(registry, "Fetch", ["get", name], {}),
             _cli(registry, "Update", ["update", name], cli_update),
         )

@@ -72,8 +72,11 @@ def class_name(schema: Schema, variant: str | None = None) -> str:
 
 
 def docstring(text: str) -> str:
-    """A description as docstring text: no quote run or backslash can end or escape it."""
-    return " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"') or "(no description)"
+    """A description as docstring text: no quote run or backslash can end or escape it, and no
+    closing quote of its own can merge with the docstring's (`say "hi"`)."""
+    text = " ".join(text.split()).replace("\\", "\\\\") or "(no description)"
+    body = text.rstrip('"')
+    return body.replace('"""', '\\"\\"\\"') + '\\"' * (len(text) - len(body))
 
 
 class ModelBuilder:
@@ -104,10 +107,10 @@ class ModelBuilder:
         if ref.kind == "objectList":
             return f"list[{self.nested_class(ref.target or '', imports, here)}]"
         if ref.kind == "set":
-            return f"set[{self._bare(ref.item, imports, here)}]"  # type: ignore[arg-type]
+            return f"set[{self._bare(ref.member, imports, here)}]"
         if ref.kind == "map":
-            key = self._bare(ref.key, imports, here)  # type: ignore[arg-type]
-            return f"dict[{key}, {self.annotation(ref.item, imports, here)}]"  # type: ignore[arg-type]
+            key = self._bare(ref.map_key, imports, here)
+            return f"dict[{key}, {self.annotation(ref.member, imports, here)}]"
         return "str"
 
     def default(self, f: Field, imports: _Imports, here: str) -> str | None:
@@ -142,31 +145,35 @@ class ModelBuilder:
         if ref.kind == "enum":
             imports.enums.add(ref.target or "")
             return f"{ref.target}.{enum_member(str(value))}"
-        if ref.kind == "number" and ref.format == "float":
-            return repr(float(value))  # type: ignore[arg-type]
+        if ref.kind == "number" and ref.format == "float" and isinstance(value, int | float):
+            return repr(float(value))
         if ref.kind in ("string", "number", "boolean", "objectId", "utcDateTime", "blobId"):
             return repr(value)
         imports.uses_field = True
+        if ref.kind == "set" and ref.member.kind == "enum" and isinstance(value, list):  # as from_wire gives them
+            members = ", ".join(self._literal(v, ref.member, imports, here) for v in value)
+            return f"field(default_factory=lambda: {{{members}}})" if members else "field(default_factory=set)"
         if ref.kind == "set":
             return f"field(default_factory=lambda: set({value!r}))"
-        if ref.kind == "map" and (ref.item is None or ref.item.kind not in ("object", "enum")):
+        if ref.kind == "map" and ref.map_key.kind != "enum" and ref.member.kind not in ("object", "enum"):
             return f"field(default_factory=lambda: dict({value!r}))"
         cls = self.nested_class(ref.target or "", imports, here) if ref.target else None
         if ref.kind == "object":
             return f"field(default_factory=lambda: {cls}.from_wire({value!r}))"
         if ref.kind == "objectList":
             return f"field(default_factory=lambda: [{cls}.from_wire(item) for item in {value!r}])"
-        # a map of enums or objects: decode each value through the field's model type
-        item = ref.item
-        assert item is not None
-        convert = (
-            f"{item.target}(v)"
-            if item.kind == "enum"
-            else f"{self.nested_class(item.target or '', imports, here)}.from_wire(v)"
-        )
-        if item.kind == "enum":
-            imports.enums.add(item.target or "")
-        return f"field(default_factory=lambda: {{k: {convert} for k, v in {value!r}.items()}})"
+        # a map with enum keys, or of enums or objects: decode each through the field's model types
+        key, item = self._decode(ref.map_key, "k", imports, here), self._decode(ref.member, "v", imports, here)
+        return f"field(default_factory=lambda: {{{key}: {item} for k, v in {value!r}.items()}})"
+
+    def _decode(self, ref: TypeRef, var: str, imports: _Imports, here: str) -> str:
+        """An expression giving the model value of the wire value in `var` (a map's key or value)."""
+        if ref.kind == "enum":
+            imports.enums.add(ref.target or "")
+            return f"{ref.target}({var})"
+        if ref.kind == "object":
+            return f"{self.nested_class(ref.target or '', imports, here)}.from_wire({var})"
+        return var
 
     def attrs(self, fields: tuple[Field, ...], imports: _Imports, here: str) -> tuple[AttrView, ...]:
         out = []

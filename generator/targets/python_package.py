@@ -16,7 +16,8 @@ from ..ir import Registry
 from ..render import render
 from ..rendered import RenderedFile
 from ..stalwart.exporter import PUBLISHED_ORDER, export_registry
-from .python_models import enum_views, model_modules
+from .python_models import docstring, enum_views, model_modules
+from .python_payloads import payloads_view
 from .python_registry import registry_view
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
@@ -40,6 +41,7 @@ class PackageView:
     package: str
     version: str
     description: str
+    docstring: str  # the description as the package docstring shows it (quotes escaped)
     cli: str
     dependencies: tuple[tuple[str, str], ...]
 
@@ -72,6 +74,7 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         package=pkg,
         version=project.version,
         description=project.description or project.name,
+        docstring=docstring(project.description or project.name),
         cli=project.cli,
         dependencies=DEPENDENCIES,
     )
@@ -107,12 +110,19 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         body = render("python/package/_registry/schema.py.jinja", s=schema)
         files.append(RenderedFile(f"{base}/_registry/{schema.module}.py", body, schema.sources))
     modules = model_modules(registry)
-    exports = tuple(sorted((cls, m.module) for m in modules for cls in m.exports))
+    # a variant class can share its name with a schema's class (union Asn's variant Dns and the type
+    # AsnDns): `models` exports one of them, the later module as the dict literal always did
+    exports = tuple(sorted(dict(sorted((cls, m.module) for m in modules for cls in m.exports)).items()))
+    # what a type checker imports eagerly, module by module; at run time each loads on first use
+    by_module: dict[str, list[str]] = {}
+    for cls, owner in exports:
+        by_module.setdefault(owner, []).append(cls)
+    typed = tuple(sorted((owner, tuple(names)) for owner, names in by_module.items()))
     enums = enum_views(registry)
     files.append(
         RenderedFile(
             f"{base}/models/__init__.py",
-            render("python/package/models/__init__.py.jinja", exports=exports, enums=enums),
+            render("python/package/models/__init__.py.jinja", exports=exports, typed=typed, enums=enums),
             all_sources,
         )
     )
@@ -121,6 +131,9 @@ def outputs(registry: Registry) -> list[RenderedFile]:
             f"{base}/models/enums.py", render("python/package/models/enums.py.jinja", enums=enums), all_sources
         )
     )
+    payloads = payloads_view(registry)
+    body = render("python/package/payloads.py.jinja", payloads=payloads.payloads, enums=payloads.enums)
+    files.append(RenderedFile(f"{base}/payloads.py", body, all_sources))
     for module in modules:
         body = render("python/package/models/schema.py.jinja", m=module)
         files.append(RenderedFile(f"{base}/models/{module.module}.py", body, module.sources))

@@ -63,7 +63,7 @@ class ApiRequest:
             raise _not_request("'using' must be an array of capability strings")
         if type(calls) is not list:
             raise _not_request("'methodCalls' must be an array")
-        out = []
+        out: list[tuple[str, dict[str, Any], str]] = []
         for call in calls:
             if type(call) is not list or len(call) != 3:
                 raise _not_request(f"methodCalls[{len(out)}] must be [name, arguments object, call id]")

@@ -9,12 +9,11 @@ file keeps the holder's pid only to name it in the error.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-try:
+if sys.platform != "win32":  # Windows has no flock, so there nothing stops a second server
     import fcntl
-except ImportError:  # not POSIX: no advisory locks, so no protection against a second server
-    fcntl = None  # type: ignore[assignment]
 
 
 class DatabaseInUse(Exception):
@@ -28,7 +27,7 @@ class DatabaseLock:
 
     def acquire(self) -> None:
         """Takes the lock or raises DatabaseInUse naming the server that holds it."""
-        if fcntl is None:
+        if sys.platform == "win32":
             return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:

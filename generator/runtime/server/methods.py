@@ -110,11 +110,11 @@ def get(call: Call) -> dict[str, Any]:
     else:
         for raw in dict.fromkeys(ids if ids is not None else [SINGLETON_ID]):
             obj_id = call.resolve_id(raw)
-            doc = call.view(obj_id)
-            if doc is None:
+            viewed = call.view(obj_id)
+            if viewed is None:
                 not_found.append(raw)
             else:
-                found.append(encode_object(call.reg, call.schema, doc, obj_id, properties))
+                found.append(encode_object(call.reg, call.schema, viewed, obj_id, properties))
     out = call.response_base()
     out.update(state=call.store.state(call.obj.name), list=found, notFound=not_found)
     return out

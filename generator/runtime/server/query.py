@@ -9,11 +9,16 @@ non-secret scalar field (sets of scalars too, for filtering by membership). Vari
 field name different types: such values never match a comparison, and sorting on them is
 unsupportedSort.
 Values are decoded like input, so a duration filter may say `"30s"`.
+Text conditions: a condition named by some fields' `textIndex` matches an object when every word
+of its value (lower-cased, split at what is not a letter or digit, one-letter words left out)
+begins a word of those fields. `text`, the WebUI lists' full-text filter, searches every indexed
+field, and where no field declares an index, every non-secret text field.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +45,7 @@ COLLATIONS: dict[str, Callable[[Any], Any]] = {
 def _fields(reg: Registry, schema_name: str) -> dict[str, FieldDesc]:
     schema = reg.schema(schema_name)
     out: dict[str, FieldDesc] = {}
-    for variant in schema.variants or [None]:  # type: ignore[list-item]
+    for variant in schema.variants or [None]:
         for f in reg.variant_fields(schema, variant.name if variant else None) or ():
             out.setdefault(f.name, f)
     return out
@@ -57,7 +62,56 @@ def _value_getter(name: str) -> Callable[[Item], Any]:
     return lambda item: item[1].get(name, MISSING)
 
 
+DEFAULT_TEXT_INDEX = "text"  # the full-text condition of RFC 8621 filters and the WebUI's lists
+
+
+def _text_fields(fields: dict[str, FieldDesc], key: str) -> list[FieldDesc]:
+    declared = [f for f in fields.values() if f.text_index == key]
+    if key != DEFAULT_TEXT_INDEX:
+        return declared
+    indexed = [f for f in fields.values() if f.text_index]
+    if indexed:
+        return indexed
+
+    def words(t: TypeDesc) -> bool:
+        return t.kind == "string" and not t.is_secret
+
+    return [
+        f for f in fields.values() if words(f.type) or (f.type.kind == "set" and f.type.item and words(f.type.item))
+    ]
+
+
+_WORD_SPLIT = re.compile(r"[^\w]|_")
+
+
+def text_words(text: str) -> list[str]:
+    return [w for w in _WORD_SPLIT.split(text.lower()) if len(w) > 1]
+
+
+def _text_condition(key: str, indexed: list[FieldDesc], value: Any) -> Predicate:
+    if not isinstance(value, str):
+        raise invalid_arguments(f"filter {key!r} takes text")
+    wanted = text_words(value)
+    names = [f.name for f in indexed]
+
+    def matches(item: Item) -> bool:
+        words: list[str] = []
+        for name in names:
+            v = item[1].get(name)
+            if isinstance(v, str):
+                words += text_words(v)
+            elif isinstance(v, dict):  # a set of strings
+                words += [w for k in v if isinstance(k, str) for w in text_words(k)]
+        return all(any(w.startswith(q) for w in words) for q in wanted)
+
+    return matches
+
+
 def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any) -> Predicate:
+    if key not in fields:
+        indexed = _text_fields(fields, key)
+        if indexed:
+            return _text_condition(key, indexed, value)
     compare = None
     name = key
     for suffix, op in COMPARISONS.items():

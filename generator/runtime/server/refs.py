@@ -4,7 +4,7 @@ is the store's reference index (references.py), fed by `iter_refs`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from ..descriptors import Registry, SchemaDesc, TypeDesc
 from ..errors import child
@@ -66,7 +66,7 @@ def targets(reg: Registry, schema_name: str) -> set[str]:
     key = ("refTargets", schema_name)
     if key not in reg.cache:
         reg.cache[key] = _reachable(reg, reg.schema(schema_name), set())
-    return reg.cache[key]  # type: ignore[no-any-return]
+    return cast("set[str]", reg.cache[key])  # the cache holds any kind of value
 
 
 def can_refer(reg: Registry, schema_name: str) -> bool:

@@ -69,4 +69,4 @@ def session_state(app: JmapApp, principal: Principal) -> str:
     if cached is None:
         body = {"capabilities": capabilities(app), "account": principal.account_id, "username": principal.name}
         cached = app.registry.cache[key] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-    return cached  # type: ignore[no-any-return]
+    return cached

@@ -168,20 +168,24 @@ def set_(call: Call) -> dict[str, Any]:
             else:
                 failed["notCreated"][creation_id] = result
         destroying = {call.resolve_id(i) for i in destroy}
+        # RFC 8620 §5.3: the response names objects by id, so a `#creationId` is answered with the id
+        # it resolved to (an unresolved one stays as sent, with its notFound)
         for raw_id, patch in update.items():
-            outcome = _update(call, call.resolve_id(raw_id), patch, destroying)
+            obj_id = call.resolve_id(raw_id)
+            outcome = _update(call, obj_id, patch, destroying)
             if isinstance(outcome, dict):
-                failed["notUpdated"][raw_id] = outcome
+                failed["notUpdated"][obj_id] = outcome
             else:
-                updated[raw_id] = None
+                updated[obj_id] = None
                 changed = changed or outcome
         for raw_id in destroy:
-            error = _destroy(call, call.resolve_id(raw_id))
+            obj_id = call.resolve_id(raw_id)
+            error = _destroy(call, obj_id)
             if error is None:
-                destroyed.append(raw_id)
+                destroyed.append(obj_id)
                 changed = True
             else:
-                failed["notDestroyed"][raw_id] = error
+                failed["notDestroyed"][obj_id] = error
         new_state = call.store.bump_state(name) if changed else old_state
     out = call.response_base()
     out.update(oldState=old_state, newState=new_state)

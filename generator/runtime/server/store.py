@@ -178,7 +178,7 @@ class Store:
 
     def get(self, type_: str, obj_id: str) -> dict[str, Any] | None:
         text = self._text(type_, obj_id)
-        return None if text is None else json.loads(text)  # type: ignore[no-any-return]
+        return None if text is None else json.loads(text)
 
     def exists(self, type_: str, obj_id: str) -> bool:
         return self._text(type_, obj_id) is not None

@@ -17,7 +17,7 @@ from .store import Store
 
 def stored_problems(registry: Registry, store: Store) -> list[str]:
     """`<JMAP name> <id>: <property>: <message>` for every refused stored value, in store order."""
-    out = []
+    out: list[str] = []
     for obj in registry.objects:
         for obj_id, doc in store.all(obj.name):
             body = {k: v for k, v in doc.items() if k != "id"}

@@ -6,6 +6,7 @@ schema.json can name both places.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 
@@ -62,7 +63,7 @@ class Index:
     value: str  # keyword, text, number, enum, boolean, id, ipMask
     where: str
 
-    @property
+    @builtins.property  # the field `property` shadows the builtin in this class body
     def sortable(self) -> bool:
         return self.value != "text"  # jmap-registry-query.rs: text indexes do not sort
 

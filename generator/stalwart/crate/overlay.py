@@ -141,12 +141,12 @@ class CrateOverlay:
                 )
         if prop in facts.contexts:
             variables, constants, where = facts.contexts[prop]
-            names = [context_name(s) for s in (variables, constants) if s]
+            context_names = [context_name(s) for s in (variables, constants) if s]
             for static in (s for s in (variables, constants) if s):
                 if static not in self.facts.contexts:
                     self.report.warn(path, f"the context {static} ({where}) is not defined in enums.rs")
-            if names:
-                out["context"] = names
+            if context_names:
+                out["context"] = context_names
                 self.used_contexts.update(s for s in (variables, constants) if s)
         if prop in facts.foreign:
             self.check_foreign(facts, prop, spec["type"])

@@ -44,7 +44,8 @@ def _statements(fn: Function) -> list[tuple[int, str]]:
     """The body's statements, each with the index of its first line: a call the generator wraps
     over several lines is one statement (joined with spaces)."""
     out: list[tuple[int, str]] = []
-    start, parts = 0, []
+    start = 0
+    parts: list[str] = []
     for i, line in enumerate(fn.lines[1:], 1):
         if not parts:
             start = i

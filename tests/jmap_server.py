@@ -134,3 +134,23 @@ class Server:
     def call(self, method: str, args: dict[str, Any], token: str | None = ADMIN_TOKEN) -> list[Any]:
         """One method call; returns [name, arguments, call id] of its response."""
         return self.api([[method, args, "c1"]], token=token)["methodResponses"][0]  # type: ignore[no-any-return]
+
+    # One object at a time through x:<name>/set and /get, as the write-rule tests use them.
+
+    def create_one(self, name: str, payload: dict[str, Any]) -> str:
+        """The new id; fails the test if the create is refused."""
+        _, args, _ = self.call(f"x:{name}/set", {"create": {"new": payload}})
+        assert args["notCreated"] is None, args["notCreated"]
+        return str(args["created"]["new"]["id"])
+
+    def update_one(self, name: str, obj_id: str, patch: dict[str, Any]) -> dict[str, Any] | None:
+        """None when the update is accepted, else its SetError."""
+        _, args, _ = self.call(f"x:{name}/set", {"update": {obj_id: patch}})
+        if args["notUpdated"]:
+            return args["notUpdated"][obj_id]  # type: ignore[no-any-return]
+        assert obj_id in args["updated"], args
+        return None
+
+    def get_one(self, name: str, obj_id: str) -> dict[str, Any]:
+        _, args, _ = self.call(f"x:{name}/get", {"ids": [obj_id]})
+        return args["list"][0]  # type: ignore[no-any-return]

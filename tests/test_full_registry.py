@@ -554,3 +554,12 @@ def test_one_reference_page_per_management_object(full: Generated) -> None:
         )
     assert pages == expected, (sorted(pages - expected), sorted(expected - pages))
     assert len(pages) == MANAGEMENT_OBJECTS
+
+
+def documented_create(full: Generated, obj_name: str, /, **given: Any) -> dict[str, Any]:
+    """The reference page's create example of `obj_name`, without its placeholder ids
+    (`<Domain id>`), with `given` on top."""
+    obj = next(o for o in full.registry.managed if o.name == obj_name)
+    payload = examples_for(full.registry, obj).set_ops[0].body["methodCalls"][0][1]["create"]["new1"]
+    kept = {k: v for k, v in payload.items() if not (isinstance(v, str) and v.startswith("<"))}
+    return {**kept, **given}

@@ -22,14 +22,13 @@ from typing import Any
 
 import pytest
 from jmap_server import Server
-from test_full_registry import Generated, full, server  # noqa: F401  (its module-scoped fixtures)
+from test_full_registry import Generated, documented_create, full, server  # noqa: F401  (its module-scoped fixtures)
 
 from generator.runtime.codec import Ctx, decode_object
 from generator.runtime.descriptors import FieldDesc, ObjectDesc, ProjectDesc, Registry, SchemaDesc, TypeDesc
 from generator.runtime.descriptors import VariantDesc as Variant
 from generator.runtime.errors import set_error
 from generator.runtime.patch import apply_patch, check_writes
-from generator.targets.examples import examples_for
 
 MASK = "****"
 NOT_AN_ECHO = "'****' is how get masks a secret; send the secret itself"
@@ -38,39 +37,10 @@ NOT_AN_ECHO = "'****' is how get masks a secret; send the secret itself"
 # -- over HTTP -------------------------------------------------------------------------------------
 
 
-def documented_create(full: Generated, obj_name: str, /, **given: Any) -> dict[str, Any]:
-    """The reference page's create example, without its placeholder ids (`<Domain id>`), with
-    `given` on top."""
-    obj = next(o for o in full.registry.managed if o.name == obj_name)
-    payload = examples_for(full.registry, obj).set_ops[0].body["methodCalls"][0][1]["create"]["new1"]
-    kept = {k: v for k, v in payload.items() if not (isinstance(v, str) and v.startswith("<"))}
-    return {**kept, **given}
-
-
-def create(server: Server, name: str, payload: dict[str, Any]) -> str:
-    _, args, _ = server.call(f"x:{name}/set", {"create": {"new": payload}})
-    assert args["notCreated"] is None, args["notCreated"]
-    return str(args["created"]["new"]["id"])
-
-
 def refused_create(server: Server, name: str, payload: dict[str, Any]) -> dict[str, Any]:
     _, args, _ = server.call(f"x:{name}/set", {"create": {"new": payload}})
     assert args["created"] is None, args
     return args["notCreated"]["new"]  # type: ignore[no-any-return]
-
-
-def update(server: Server, name: str, obj_id: str, patch: dict[str, Any]) -> dict[str, Any] | None:
-    """None when the update is accepted, else its SetError."""
-    _, args, _ = server.call(f"x:{name}/set", {"update": {obj_id: patch}})
-    if args["notUpdated"]:
-        return args["notUpdated"][obj_id]  # type: ignore[no-any-return]
-    assert obj_id in args["updated"], args
-    return None
-
-
-def get(server: Server, name: str, obj_id: str) -> dict[str, Any]:
-    _, args, _ = server.call(f"x:{name}/get", {"ids": [obj_id]})
-    return args["list"][0]  # type: ignore[no-any-return]
 
 
 def echo(shown: dict[str, Any], **changed: Any) -> dict[str, Any]:
@@ -107,12 +77,12 @@ def secrets_of(credentials: dict[str, Any]) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def domain(full: Generated, server: Server) -> str:
-    return create(server, "Domain", documented_create(full, "Domain"))
+    return server.create_one("Domain", documented_create(full, "Domain"))
 
 
 def new_account(full: Generated, server: Server, domain: str, name: str, *secrets: str) -> str:
     payload = documented_create(full, "Account", name=name, domainId=domain, credentials=[password(s) for s in secrets])
-    return create(server, "Account", payload)
+    return server.create_one("Account", payload)
 
 
 # An Account's `credentials`: an object list whose items are a union (Password, AppPassword, ApiKey).
@@ -120,33 +90,33 @@ def new_account(full: Generated, server: Server, domain: str, name: str, *secret
 
 def test_a_list_item_given_whole_keeps_its_echoed_secret(full: Generated, server: Server, domain: str) -> None:
     account = new_account(full, server, domain, "item", "first", "second")
-    shown = get(server, "Account", account)["credentials"]
+    shown = server.get_one("Account", account)["credentials"]
     assert secrets_of(shown) == [MASK, MASK]
 
-    assert update(server, "Account", account, {"credentials/1": shown["1"]}) is None  # the item as get showed it
-    assert update(server, "Account", account, {"credentials/0": password(MASK) | {"expiresAt": None}}) is None
+    assert server.update_one("Account", account, {"credentials/1": shown["1"]}) is None  # the item as get showed it
+    assert server.update_one("Account", account, {"credentials/0": password(MASK) | {"expiresAt": None}}) is None
     assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second"]
 
 
 def test_a_whole_list_echoed_keeps_every_secret_in_its_place(full: Generated, server: Server, domain: str) -> None:
     account = new_account(full, server, domain, "whole", "first", "second")
-    shown = get(server, "Account", account)
-    assert update(server, "Account", account, echo(shown)) is None  # everything get showed, sent back
+    shown = server.get_one("Account", account)
+    assert server.update_one("Account", account, echo(shown)) is None  # everything get showed, sent back
     assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second"]
 
     given = [shown["credentials"]["0"], shown["credentials"]["1"], password("third")]
-    assert update(server, "Account", account, {"credentials": given}) is None
+    assert server.update_one("Account", account, {"credentials": given}) is None
     assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second", "third"]
 
 
 def test_a_new_list_item_cannot_store_the_mask(full: Generated, server: Server, domain: str) -> None:
     account = new_account(full, server, domain, "newitem", "first")
     before = stored(server, "Account", account)
-    shown = get(server, "Account", account)["credentials"]
+    shown = server.get_one("Account", account)["credentials"]
 
-    not_an_echo(update(server, "Account", account, {"credentials/1": password(MASK)}), "credentials/1/secret")
+    not_an_echo(server.update_one("Account", account, {"credentials/1": password(MASK)}), "credentials/1/secret")
     whole = [shown["0"], password(MASK)]
-    not_an_echo(update(server, "Account", account, {"credentials": whole}), "credentials/1/secret")
+    not_an_echo(server.update_one("Account", account, {"credentials": whole}), "credentials/1/secret")
     assert stored(server, "Account", account) == before  # nothing of a refused update is stored
 
 
@@ -154,7 +124,7 @@ def test_an_echo_pairs_with_the_item_its_entry_replaces(full: Generated, server:
     """Patch entries apply in order: after `credentials/0` is removed, `credentials/1` names the item
     that was third, and its echo keeps that item's secret."""
     account = new_account(full, server, domain, "shift", "a", "b", "c")
-    assert update(server, "Account", account, {"credentials/0": None, "credentials/1": password(MASK)}) is None
+    assert server.update_one("Account", account, {"credentials/0": None, "credentials/1": password(MASK)}) is None
     assert secrets_of(stored(server, "Account", account)["credentials"]) == ["b", "c"]
 
 
@@ -186,7 +156,7 @@ def test_a_create_cannot_store_the_mask_at_any_depth(full: Generated, server: Se
     for name, given, path in cases:
         payload = documented_create(full, name, **given)
         not_an_echo(refused_create(server, name, payload), path)
-        create(server, name, unmasked(payload))  # the mask was its only problem
+        server.create_one(name, unmasked(payload))  # the mask was its only problem
 
 
 # A nested union field (AiModel's `httpAuth`, whose Basic variant holds a SecretKey union).
@@ -195,15 +165,15 @@ def test_a_create_cannot_store_the_mask_at_any_depth(full: Generated, server: Se
 @pytest.fixture
 def ai_model(full: Generated, server: Server) -> str:
     basic = {"@type": "Basic", "username": "u1", "secret": {"@type": "Value", "secret": "s1"}}
-    return create(server, "AiModel", documented_create(full, "AiModel", httpAuth=basic))
+    return server.create_one("AiModel", documented_create(full, "AiModel", httpAuth=basic))
 
 
 def test_a_nested_object_echoed_keeps_its_secret_and_a_new_variant_refuses_the_mask(
     server: Server, ai_model: str
 ) -> None:
-    shown = get(server, "AiModel", ai_model)["httpAuth"]
+    shown = server.get_one("AiModel", ai_model)["httpAuth"]
     assert shown["secret"] == {"@type": "Value", "secret": MASK}
-    assert update(server, "AiModel", ai_model, {"httpAuth": shown | {"username": "u2"}}) is None  # merged
+    assert server.update_one("AiModel", ai_model, {"httpAuth": shown | {"username": "u2"}}) is None  # merged
     assert stored(server, "AiModel", ai_model)["httpAuth"] == {
         **shown,
         "username": "u2",
@@ -212,11 +182,11 @@ def test_a_nested_object_echoed_keeps_its_secret_and_a_new_variant_refuses_the_m
 
     before = stored(server, "AiModel", ai_model)
     bearer = {"@type": "Bearer", "bearerToken": {"@type": "Value", "secret": MASK}}  # only Bearer has it
-    not_an_echo(update(server, "AiModel", ai_model, {"httpAuth": bearer}), "httpAuth/bearerToken/secret")
+    not_an_echo(server.update_one("AiModel", ai_model, {"httpAuth": bearer}), "httpAuth/bearerToken/secret")
     elsewhere = {"secret": {"@type": "EnvironmentVariable", "variableName": "AI_KEY"}}
-    assert update(server, "AiModel", ai_model, {"httpAuth": elsewhere}) is None
+    assert server.update_one("AiModel", ai_model, {"httpAuth": elsewhere}) is None
     back = {"secret": {"@type": "Value", "secret": MASK}}  # the variable had no secret to keep
-    not_an_echo(update(server, "AiModel", ai_model, {"httpAuth": back}), "httpAuth/secret/secret")
+    not_an_echo(server.update_one("AiModel", ai_model, {"httpAuth": back}), "httpAuth/secret/secret")
     assert stored(server, "AiModel", ai_model)["httpAuth"] == {**before["httpAuth"], **elsewhere}
 
 
@@ -226,20 +196,20 @@ def test_a_nested_union_keeps_its_secrets_in_lists_and_across_variants(full: Gen
     store = documented_create(full, "StoreLookup")["store"]
     store["authSecret"] = {"@type": "Value", "secret": "db-pass"}
     store["readReplicas"] = [replica(store, "replica-pass")]
-    lookup = create(server, "StoreLookup", documented_create(full, "StoreLookup", namespace="nested", store=store))
-    shown = get(server, "StoreLookup", lookup)["store"]
+    lookup = server.create_one("StoreLookup", documented_create(full, "StoreLookup", namespace="nested", store=store))
+    shown = server.get_one("StoreLookup", lookup)["store"]
     assert shown["authSecret"]["secret"] == shown["readReplicas"]["0"]["authSecret"]["secret"] == MASK
-    assert update(server, "StoreLookup", lookup, {"store": shown}) is None  # the list inside, echoed
+    assert server.update_one("StoreLookup", lookup, {"store": shown}) is None  # the list inside, echoed
     assert stored(server, "StoreLookup", lookup)["store"]["readReplicas"]["0"]["authSecret"]["secret"] == "replica-pass"
 
     mysql = {k: v for k, v in shown.items() if k not in ("options", "poolRecyclingMethod")}  # PostgreSql's own
     mysql |= {"@type": "MySql", "port": 3306}
     mysql["readReplicas"] = {"0": {k: v for k, v in shown["readReplicas"]["0"].items() if k != "options"}}
     # MySql's replicas are MySqlSettings, not the PostgreSqlSettings get showed: nothing to keep there
-    error = update(server, "StoreLookup", lookup, {"store": mysql})
+    error = server.update_one("StoreLookup", lookup, {"store": mysql})
     not_an_echo(error, "store/readReplicas/0/authSecret/secret")
     mysql["readReplicas"] = [replica(store, "mysql-replica-pass")]
-    assert update(server, "StoreLookup", lookup, {"store": mysql}) is None
+    assert server.update_one("StoreLookup", lookup, {"store": mysql}) is None
     kept = stored(server, "StoreLookup", lookup)["store"]
     assert kept["@type"] == "MySql"
     assert kept["authSecret"] == {"@type": "Value", "secret": "db-pass"}
@@ -251,14 +221,14 @@ def test_a_nested_union_keeps_its_secrets_in_lists_and_across_variants(full: Gen
 
 def test_a_top_level_variant_change_keeps_a_secret_both_variants_have(server: Server) -> None:
     cloudflare = {"@type": "Cloudflare", "description": "dns", "secret": {"@type": "Value", "secret": "cf-token"}}
-    dns = create(server, "DnsServer", cloudflare)
-    shown = get(server, "DnsServer", dns)
+    dns = server.create_one("DnsServer", cloudflare)
+    shown = server.get_one("DnsServer", dns)
     moved = {k: v for k, v in echo(shown, **{"@type": "DigitalOcean"}).items() if k != "email"}  # Cloudflare's own
-    assert update(server, "DnsServer", dns, moved) is None
+    assert server.update_one("DnsServer", dns, moved) is None
     assert stored(server, "DnsServer", dns)["secret"] == {"@type": "Value", "secret": "cf-token"}
 
     # the same echo given as a path into the rebuilt object
-    assert update(server, "DnsServer", dns, {"@type": "Bunny", "description": "dns", "secret/secret": MASK}) is None
+    assert server.update_one("DnsServer", dns, {"@type": "Bunny", "description": "dns", "secret/secret": MASK}) is None
     kept = stored(server, "DnsServer", dns)
     assert kept["@type"] == "Bunny" and kept["secret"] == {"@type": "Value", "secret": "cf-token"}
 
@@ -267,16 +237,16 @@ def test_a_top_level_variant_change_refuses_the_mask_where_nothing_of_that_type_
     full: Generated, server: Server
 ) -> None:
     tsig = documented_create(full, "DnsServer", key={"@type": "Value", "secret": "tsig-key"})
-    dns = create(server, "DnsServer", tsig)
+    dns = server.create_one("DnsServer", tsig)
     before = stored(server, "DnsServer", dns)
     cloudflare = {"@type": "Cloudflare", "description": "dns", "secret": {"@type": "Value", "secret": MASK}}
-    not_an_echo(update(server, "DnsServer", dns, cloudflare), "secret/secret")  # only Cloudflare has `secret`
+    not_an_echo(server.update_one("DnsServer", dns, cloudflare), "secret/secret")  # only Cloudflare has `secret`
     sig0 = {k: v for k, v in tsig.items() if k not in ("keyName", "tsigAlgorithm")}
     sig0 |= {"@type": "Sig0", "publicKey": "pk", "signerName": "signer", "key": {"@type": "Text", "secret": MASK}}
     # Sig0's `key` is a SecretText, not Tsig's SecretKey: not the secret get showed there
-    not_an_echo(update(server, "DnsServer", dns, sig0), "key/secret")
+    not_an_echo(server.update_one("DnsServer", dns, sig0), "key/secret")
     assert stored(server, "DnsServer", dns) == before
-    assert update(server, "DnsServer", dns, unmasked(sig0)) is None  # the mask was its only problem
+    assert server.update_one("DnsServer", dns, unmasked(sig0)) is None  # the mask was its only problem
     assert stored(server, "DnsServer", dns)["key"] == {"@type": "Text", "secret": "a real secret"}
 
 

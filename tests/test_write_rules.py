@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from jmap_server import Server
-from test_full_registry import Generated, full, server  # noqa: F401  (its module-scoped fixtures)
+from test_full_registry import Generated, documented_create, full, server  # noqa: F401  (its module-scoped fixtures)
 
 from generator.runtime.codec import Ctx
 from generator.runtime.descriptors import (
@@ -28,38 +28,8 @@ from generator.runtime.descriptors import (
     VariantDesc,
 )
 from generator.runtime.patch import apply_patch, check_writes
-from generator.targets.examples import examples_for
 
 FORGED_TIME = "2000-01-01T00:00:00Z"
-
-
-def documented_create(full: Generated, obj_name: str, /, **given: Any) -> dict[str, Any]:
-    """The reference page's create example of `obj_name`, without its placeholder ids
-    (`<Domain id>`), with `given` on top."""
-    obj = next(o for o in full.registry.managed if o.name == obj_name)
-    payload = examples_for(full.registry, obj).set_ops[0].body["methodCalls"][0][1]["create"]["new1"]
-    kept = {k: v for k, v in payload.items() if not (isinstance(v, str) and v.startswith("<"))}
-    return {**kept, **given}
-
-
-def create(server: Server, name: str, payload: dict[str, Any]) -> str:
-    _, args, _ = server.call(f"x:{name}/set", {"create": {"new": payload}})
-    assert args["notCreated"] is None, args["notCreated"]
-    return str(args["created"]["new"]["id"])
-
-
-def update(server: Server, name: str, obj_id: str, patch: dict[str, Any]) -> dict[str, Any] | None:
-    """None when the update is accepted, else its SetError."""
-    _, args, _ = server.call(f"x:{name}/set", {"update": {obj_id: patch}})
-    if args["notUpdated"]:
-        return args["notUpdated"][obj_id]  # type: ignore[no-any-return]
-    assert obj_id in args["updated"], args
-    return None
-
-
-def get(server: Server, name: str, obj_id: str) -> dict[str, Any]:
-    _, args, _ = server.call(f"x:{name}/get", {"ids": [obj_id]})
-    return args["list"][0]  # type: ignore[no-any-return]
 
 
 def refused(error: dict[str, Any] | None, *paths: str) -> str:
@@ -72,43 +42,43 @@ def refused(error: dict[str, Any] | None, *paths: str) -> str:
 
 @pytest.fixture(scope="module")
 def domain(full: Generated, server: Server) -> str:
-    return create(server, "Domain", documented_create(full, "Domain"))
+    return server.create_one("Domain", documented_create(full, "Domain"))
 
 
 @pytest.fixture(scope="module")
 def account(full: Generated, server: Server, domain: str) -> str:
     password = {"@type": "Password", "secret": "first secret"}
-    return create(server, "Account", documented_create(full, "Account", domainId=domain, credentials=[password]))
+    return server.create_one("Account", documented_create(full, "Account", domainId=domain, credentials=[password]))
 
 
 # -- the top-level union ---------------------------------------------------------------------------
 
 
 def test_a_new_variant_cannot_carry_forged_server_set_values(full: Generated, server: Server, domain: str) -> None:
-    dkim = create(server, "DkimSignature", documented_create(full, "DkimSignature", domainId=domain))
-    before = get(server, "DkimSignature", dkim)
+    dkim = server.create_one("DkimSignature", documented_create(full, "DkimSignature", domainId=domain))
+    before = server.get_one("DkimSignature", dkim)
     rsa = {
         "@type": "Dkim1RsaSha256",
         "domainId": domain,
         "selector": "s2",
         "privateKey": {"@type": "Text", "secret": "k"},
     }
-    error = update(server, "DkimSignature", dkim, {**rsa, "publicKey": "EVIL", "createdAt": FORGED_TIME})
+    error = server.update_one("DkimSignature", dkim, {**rsa, "publicKey": "EVIL", "createdAt": FORGED_TIME})
     description = refused(error, "publicKey", "createdAt")
     assert "'publicKey' is server-set" in description
-    assert get(server, "DkimSignature", dkim) == before  # nothing of a refused update is stored
+    assert server.get_one("DkimSignature", dkim) == before  # nothing of a refused update is stored
 
-    assert update(server, "DkimSignature", dkim, rsa) is None  # the same change without them is fine
-    after = get(server, "DkimSignature", dkim)
+    assert server.update_one("DkimSignature", dkim, rsa) is None  # the same change without them is fine
+    after = server.get_one("DkimSignature", dkim)
     assert after["@type"] == "Dkim1RsaSha256"
     assert after["publicKey"] is None and after["createdAt"] is None  # still the server's to fill in
 
 
 def test_a_rebuilt_object_lists_its_fields_in_declaration_order(full: Generated, server: Server, domain: str) -> None:
-    dkim = create(server, "DkimSignature", documented_create(full, "DkimSignature", domainId=domain))
+    dkim = server.create_one("DkimSignature", documented_create(full, "DkimSignature", domainId=domain))
     rsa = {"@type": "Dkim1RsaSha256", "selector": "s3", "privateKey": {"@type": "Text", "secret": "k"}}
-    assert update(server, "DkimSignature", dkim, {**rsa, "domainId": domain}) is None
-    shown = get(server, "DkimSignature", dkim)
+    assert server.update_one("DkimSignature", dkim, {**rsa, "domainId": domain}) is None
+    shown = server.get_one("DkimSignature", dkim)
     schema = full.registry.schemas["Dkim1Signature"]
     assert list(shown) == ["id", "@type", *(f.name for f in schema.fields)]
 
@@ -116,11 +86,11 @@ def test_a_rebuilt_object_lists_its_fields_in_declaration_order(full: Generated,
 def test_echoing_what_get_showed_with_a_new_variant_is_not_a_write(
     full: Generated, server: Server, domain: str
 ) -> None:
-    dkim = create(server, "DkimSignature", documented_create(full, "DkimSignature", domainId=domain))
-    shown = get(server, "DkimSignature", dkim)
+    dkim = server.create_one("DkimSignature", documented_create(full, "DkimSignature", domainId=domain))
+    shown = server.get_one("DkimSignature", dkim)
     echoed = {k: v for k, v in shown.items() if k != "id"} | {"@type": "Dkim1RsaSha256"}
     echoed["privateKey"] = {"@type": "Text", "secret": "new key"}
-    assert update(server, "DkimSignature", dkim, echoed) is None
+    assert server.update_one("DkimSignature", dkim, echoed) is None
 
 
 @pytest.mark.parametrize(
@@ -133,37 +103,37 @@ def test_echoing_what_get_showed_with_a_new_variant_is_not_a_write(
 def test_a_new_variant_keeps_the_immutable_values(
     full: Generated, server: Server, name: str, changed: dict[str, Any]
 ) -> None:
-    obj_id = create(server, name, documented_create(full, name, name=f"first-{name}"))
-    description = refused(update(server, name, obj_id, {**changed, "name": "Other"}), "name")
+    obj_id = server.create_one(name, documented_create(full, name, name=f"first-{name}"))
+    description = refused(server.update_one(name, obj_id, {**changed, "name": "Other"}), "name")
     assert "immutable" in description
-    refused(update(server, name, obj_id, changed), "name")  # a rebuild does not drop it silently either
-    assert get(server, name, obj_id)["name"] == f"first-{name}"
-    assert update(server, name, obj_id, {**changed, "name": f"first-{name}"}) is None  # restated: kept
-    shown = get(server, name, obj_id)
+    refused(server.update_one(name, obj_id, changed), "name")  # a rebuild does not drop it silently either
+    assert server.get_one(name, obj_id)["name"] == f"first-{name}"
+    assert server.update_one(name, obj_id, {**changed, "name": f"first-{name}"}) is None  # restated: kept
+    shown = server.get_one(name, obj_id)
     assert shown["@type"] == changed["@type"] and shown["name"] == f"first-{name}"
 
 
 def test_a_task_changing_variant_keeps_its_document(full: Generated, server: Server, account: str) -> None:
-    task = create(server, "Task", documented_create(full, "Task", accountId=account))
+    task = server.create_one("Task", documented_create(full, "Task", accountId=account))
     unindex = {"@type": "UnindexDocument", "accountId": account, "documentType": "email"}
     unindex["status"] = {"@type": "Pending", "due": "2026-01-01T00:00:00Z"}
-    refused(update(server, "Task", task, {**unindex, "documentId": "someone else's"}), "documentId")
-    assert get(server, "Task", task)["documentId"] == "Example"
-    assert update(server, "Task", task, {**unindex, "documentId": "Example"}) is None
-    assert get(server, "Task", task)["@type"] == "UnindexDocument"
+    refused(server.update_one("Task", task, {**unindex, "documentId": "someone else's"}), "documentId")
+    assert server.get_one("Task", task)["documentId"] == "Example"
+    assert server.update_one("Task", task, {**unindex, "documentId": "Example"}) is None
+    assert server.get_one("Task", task)["@type"] == "UnindexDocument"
 
 
 # -- a nested union field --------------------------------------------------------------------------
 
 
 def test_a_nested_union_cannot_carry_forged_server_set_values(full: Generated, server: Server, account: str) -> None:
-    task = create(server, "Task", documented_create(full, "Task", accountId=account))
+    task = server.create_one("Task", documented_create(full, "Task", accountId=account))
     retry = {"@type": "Retry", "due": "2026-01-01T00:00:00Z", "failureReason": "timeout"}
-    refused(update(server, "Task", task, {"status": {**retry, "createdAt": FORGED_TIME}}), "status/createdAt")
-    assert get(server, "Task", task)["status"]["@type"] == "Pending"
+    refused(server.update_one("Task", task, {"status": {**retry, "createdAt": FORGED_TIME}}), "status/createdAt")
+    assert server.get_one("Task", task)["status"]["@type"] == "Pending"
 
-    assert update(server, "Task", task, {"status": retry}) is None
-    status = get(server, "Task", task)["status"]
+    assert server.update_one("Task", task, {"status": retry}) is None
+    status = server.get_one("Task", task)["status"]
     assert status["@type"] == "Retry" and status["createdAt"] is None
 
 
@@ -180,17 +150,17 @@ def test_a_create_choosing_a_variant_cannot_forge_its_server_set_values(
 
 
 def test_a_list_item_replaced_by_another_variant_cannot_forge_server_set_values(server: Server, account: str) -> None:
-    before = get(server, "Account", account)["credentials"]
+    before = server.get_one("Account", account)["credentials"]
     api_key = {"@type": "ApiKey", "description": "ci", "permissions": {"@type": "Inherit"}}
     forged = {**api_key, "secret": "EVIL", "credentialId": "EVIL", "createdAt": FORGED_TIME}
-    error = update(server, "Account", account, {"credentials/0": forged})
+    error = server.update_one("Account", account, {"credentials/0": forged})
     refused(error, "credentials/0/secret", "credentials/0/credentialId", "credentials/0/createdAt")
-    whole = update(server, "Account", account, {"credentials": [forged]})  # the list given whole
+    whole = server.update_one("Account", account, {"credentials": [forged]})  # the list given whole
     refused(whole, "credentials/0/secret", "credentials/0/credentialId", "credentials/0/createdAt")
-    assert get(server, "Account", account)["credentials"] == before
+    assert server.get_one("Account", account)["credentials"] == before
 
-    assert update(server, "Account", account, {"credentials/0": api_key}) is None
-    item = get(server, "Account", account)["credentials"]["0"]
+    assert server.update_one("Account", account, {"credentials/0": api_key}) is None
+    item = server.get_one("Account", account)["credentials"]["0"]
     assert item["@type"] == "ApiKey"
     assert item["credentialId"] is None and item["createdAt"] is None
 

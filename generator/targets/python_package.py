@@ -132,7 +132,9 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         )
     )
     payloads = payloads_view(registry)
-    body = render("python/package/payloads.py.jinja", payloads=payloads.payloads, enums=payloads.enums)
+    body = render(
+        "python/package/payloads.py.jinja", records=payloads.records, unions=payloads.unions, enums=payloads.enums
+    )
     files.append(RenderedFile(f"{base}/payloads.py", body, all_sources))
     for module in modules:
         body = render("python/package/models/schema.py.jinja", m=module)

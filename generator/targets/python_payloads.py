@@ -44,7 +44,10 @@ class EnumValuesView:
 
 @dataclass(frozen=True)
 class PayloadsView:
-    payloads: tuple[PayloadView, ...]
+    records: tuple[PayloadView, ...]  # the TypedDicts
+    # the aliases over variants' TypedDicts, printed after every TypedDict so that they name them
+    # as plain expressions (a quoted alias is one long string no formatter can wrap)
+    unions: tuple[PayloadView, ...]
     enums: tuple[EnumValuesView, ...]  # the enums the types name
 
 
@@ -146,7 +149,11 @@ def payloads_view(registry: Registry) -> PayloadsView:
     builder = _Builder(registry)
     payloads = [p for schema in registry.schemas.values() for p in builder.schema(schema)]
     payloads += [p for obj in registry.managed for p in builder.update(obj)]
-    return PayloadsView(tuple(payloads), tuple(builder.enums[name] for name in sorted(builder.enums)))
+    return PayloadsView(
+        tuple(p for p in payloads if not p.union),
+        tuple(p for p in payloads if p.union),
+        tuple(builder.enums[name] for name in sorted(builder.enums)),
+    )
 
 
 def payload_names(registry: Registry, obj: Object) -> tuple[str, str]:

@@ -62,7 +62,7 @@ bench: $(STAMP)
 # `make webui`, which prints the built dist/ directory (cached under .cache/webui/ by source hash):
 #   WEBUI_DIR=$$(make -s webui) ADMIN_USER=admin ADMIN_PASSWORD=... make serve
 chromium:
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 webui: $(STAMP)
 	@$(PY) tests/webui_build.py

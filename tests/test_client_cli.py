@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -97,11 +96,6 @@ def test_method_and_request_errors(server: Server) -> None:
 # -- CLI -------------------------------------------------------------------------------------------
 
 
-# The objects whose every documented command this server runs as written (an `id1` stands for an
-# Action it creates). Every object's documented create is run by tests/test_full_registry.py.
-RUN_AS_WRITTEN = ("Action", "SpamDnsblSettings")
-
-
 def page_cli_examples(names: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     registry, _ = load_registry(ROOT / "schema")
     return [
@@ -112,18 +106,8 @@ def page_cli_examples(names: tuple[str, ...] | None = None) -> list[tuple[str, s
     ]
 
 
-@pytest.mark.parametrize(("obj", "command"), page_cli_examples(RUN_AS_WRITTEN))
-def test_every_documented_cli_example_runs(server: Server, obj: str, command: str) -> None:
-    argv = shlex.split(command)[1:]  # drop the program name; the installed script runs
-    if "id1" in argv:  # the page's id stands for one its create example made
-        made = cli(server, "--json", "create", "action/reload-settings")
-        assert made.returncode == 0, made.stderr
-        argv = [json.loads(made.stdout)["id"] if a == "id1" else a for a in argv]
-    done = cli(server, *argv)
-    assert done.returncode == 0, f"{command}\n{done.stderr}"
-    assert not done.stderr
-
-
+# Every example of every page is run as written by tests/test_cli_examples.py; here, only that
+# the examples the docs target makes are the ones the pages print.
 def test_documented_examples_are_the_ones_in_the_pages() -> None:
     pages = ROOT / "generated" / "docs" / "ref" / "object"
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(pages.glob("*.md")))

@@ -4,11 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check check-compat test fuzz lint typecheck bench serve clean chromium webui
+.PHONY: generate check check-compat test fuzz lint typecheck bench serve clean chromium webui icons
 
-$(STAMP): pyproject.toml generated/python/pyproject.toml
+$(STAMP): pyproject.toml runtime/pyproject.toml generated/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# the runtime distribution first: the generator and the generated package both depend on it
+	$(PY) -m pip install --quiet -e 'runtime[server,cli]'
 	$(PY) -m pip install --quiet -e '.[dev]'
 	if [ -f generated/python/pyproject.toml ]; then $(PY) -m pip install --quiet -e generated/python; fi
 	touch $(STAMP)
@@ -26,8 +28,8 @@ check: $(STAMP)
 	$(PY) -m generator check
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check generator tests bench
-	$(VENV)/bin/ruff format --check generator tests bench
+	$(VENV)/bin/ruff check generator runtime tests bench
+	$(VENV)/bin/ruff format --check generator runtime tests bench
 
 # mypy --strict ([tool.mypy] in pyproject.toml) over the generator, its runtime and the generated
 # package as committed; tests are not type-checked.
@@ -66,6 +68,15 @@ chromium:
 
 webui: $(STAMP)
 	@$(PY) tests/webui_build.py
+
+# schema/icons.yaml: the drawings of the icons the WebUI menus name, from Lucide's lucide-static
+# package (fetched with npm into .cache/lucide/), so that `make generate` stays offline. The docs
+# site draws Lucide 1.26.0 (the WebUI pins lucide-react 1.28.0; zap was redrawn in 1.27.0, see
+# schema/README.md); run after the menus name a new icon, then `make generate`.
+LUCIDE_VERSION ?= 1.26.0
+
+icons: $(STAMP)
+	@dir=$$($(PY) tests/lucide_package.py $(LUCIDE_VERSION)) && $(PY) -m generator import-icons "$$dir" --schema schema
 
 serve: $(STAMP)
 	$(PY) -m stalwart_registry.server

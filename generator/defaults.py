@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from schemagen_runtime.errors import describe
+from schemagen_runtime.units import parse_duration, parse_size
+
 from .ir import Enum, Schema, TypeRef
-from .runtime.errors import describe
-from .runtime.units import parse_duration, parse_size
 
 UTC_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
 

@@ -1,8 +1,8 @@
 """`OUT/.schemagen-manifest`: what the last `generate` read and wrote, so the next one knows what
 it may skip (generator/incremental.py).
 
-- inputs: a hash of each schema file, of the generator's code (generator/, the runtime included)
-  and templates/, and the versions of the tools that shape the output;
+- inputs: a hash of each schema file, of the generator's code (generator/), the runtime it imports
+  (runtime/src/schemagen_runtime/, whose units and codec shape defaults and examples) and templates/, and the versions of the tools that shape the output;
 - finish: a hash of the stage after the templates (formatter settings, headers) and ruff's version;
 - per output: the hash of its final text, and a key of what the finish stage was given for it.
 
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import schemagen_runtime
+
 from .headers import content_hash, strip_header, with_header
 from .output_tree import MANIFEST, existing_files
 from .rendered import RenderedFile
@@ -27,6 +29,7 @@ from .rendered import RenderedFile
 FORMAT = "1"
 GENERATOR_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = GENERATOR_DIR.parent / "templates"  # generator/render.py's, without importing Jinja
+RUNTIME_DIR = Path(schemagen_runtime.__file__).resolve().parent
 # Whatever turns rendered text into the final file: a change here invalidates every reusable output.
 FINISH_CODE = ("formatting.py", "headers.py", "pipeline.py", "rendered.py")
 # Distributions whose behaviour shows in the output (templates, YAML scalars, error paths, formatting).
@@ -55,17 +58,17 @@ def _tree_digest(root: Path) -> str:
 @dataclass(frozen=True)
 class Inputs:
     schema: tuple[tuple[str, str], ...]  # (path as the loader names it, digest), sorted
-    code: str  # generator/ and templates/
+    code: str  # generator/, the runtime and templates/
     tools: str  # Python and TOOLS versions
     finish: str  # FINISH_CODE and ruff's version
 
     def changed_since(self, before: Inputs) -> list[str]:
-        """Schema files added, removed or edited, then "generator/, templates/" and "tool versions"."""
+        """Schema files added, removed or edited, then "generator/, runtime/, templates/" and "tool versions"."""
         old = dict(before.schema)
         new = dict(self.schema)
         changed = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
         if self.code != before.code:
-            changed.append("generator/, templates/")
+            changed.append("generator/, runtime/, templates/")
         if (self.tools, self.finish) != (before.tools, before.finish):
             changed.append("tool versions")
         return changed
@@ -82,7 +85,8 @@ def fingerprint(schema_dir: Path) -> Inputs:
     )
     versions = {name: metadata.version(name) for name in TOOLS}
     tools = " ".join([f"python={sys.version.split()[0]}", *(f"{k}={v}" for k, v in versions.items())])
-    code = hashlib.sha256(f"{_tree_digest(GENERATOR_DIR)} {_tree_digest(TEMPLATES_DIR)}".encode()).hexdigest()[:32]
+    trees = (GENERATOR_DIR, RUNTIME_DIR, TEMPLATES_DIR)
+    code = hashlib.sha256(" ".join(_tree_digest(t) for t in trees).encode()).hexdigest()[:32]
     finish = hashlib.sha256(versions["ruff"].encode())
     for name in FINISH_CODE:
         finish.update((GENERATOR_DIR / name).read_bytes())

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from jmap_server import ADMIN_TOKEN, Server
-from stalwart_registry._runtime.jmap_client import ConfigurationError
+from schemagen_runtime.jmap_client import ConfigurationError
 from stalwart_registry.client import Client, JmapError, TransportError
 
 CLI = Path(sys.executable).with_name("stalwart-cli")

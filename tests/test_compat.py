@@ -950,7 +950,7 @@ def test_changelog_command(tmp_path: Path) -> None:
 def test_a_server_started_on_older_data_reports_what_the_schema_now_refuses(tmp_path: Path) -> None:
     """Values written under an older schema (a domainLimit of 0 before min 1, an Action variant that
     is gone) are reported on start, one warning each, and kept: get returns them as stored."""
-    from stalwart_registry._runtime.server.store import Store
+    from schemagen_runtime.server.store import Store
 
     server = Server(tmp_path).start()
     try:

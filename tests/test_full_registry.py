@@ -31,10 +31,10 @@ from typing import Any
 import pytest
 from conftest import SHARED_DIR, RunGenerator
 from jmap_server import ADMIN_TOKEN, Reply, Server
+from schemagen_runtime.units import parse_duration, parse_size
 
 from generator.ir import Object, Registry, Schema, TypeRef
 from generator.names import kebab, python_module
-from generator.runtime.units import parse_duration, parse_size
 from generator.schema_loader import load_registry
 from generator.targets.examples import examples_for
 
@@ -157,10 +157,10 @@ def test_all_four_targets_are_generated(full: Generated) -> None:
         module = python_module(obj.name)
         assert (package / "models" / f"{module}.py").is_file(), f"no model module for {obj.name}"
         assert (full.pages / f"{kebab(obj.name)}.md").is_file(), f"no reference page for {obj.name}"
-    # the runtime the generated code imports is inside the package, so it stands alone
-    runtime = package / "_runtime"
-    for module in ("codec.py", "validate.py", "server/app.py", "typed_client.py", "cli_app.py"):
-        assert (runtime / module).is_file(), module
+    # the runtime is a dependency with a version range, never a copy inside the package
+    assert not (package / "_runtime").exists()
+    pyproject = (full.python / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dependencies = ["schemagen-runtime>=' in pyproject
 
 
 # -- 2. every file compiles, every module imports --------------------------------------------------

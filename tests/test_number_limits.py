@@ -21,10 +21,8 @@ from typing import Any
 
 import pytest
 from jmap_server import Server
-from test_full_registry import Generated, full, run_python, server  # noqa: F401  (its module-scoped fixtures)
-
-from generator.runtime.codec import MAX_DEPTH, Ctx, decode_object
-from generator.runtime.descriptors import (
+from schemagen_runtime.codec import MAX_DEPTH, Ctx, decode_object
+from schemagen_runtime.descriptors import (
     FieldDesc,
     ObjectDesc,
     ProjectDesc,
@@ -33,9 +31,10 @@ from generator.runtime.descriptors import (
     TypeDesc,
     VariantDesc,
 )
-from generator.runtime.errors import set_error
-from generator.runtime.patch import apply_patch
-from generator.runtime.validate import parse
+from schemagen_runtime.errors import set_error
+from schemagen_runtime.patch import apply_patch
+from schemagen_runtime.validate import parse
+from test_full_registry import Generated, full, run_python, server  # noqa: F401  (its module-scoped fixtures)
 
 I64_MAX = 2**63 - 1
 I64_MIN = -(2**63)

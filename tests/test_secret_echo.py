@@ -22,13 +22,12 @@ from typing import Any
 
 import pytest
 from jmap_server import Server
+from schemagen_runtime.codec import Ctx, decode_object
+from schemagen_runtime.descriptors import FieldDesc, ObjectDesc, ProjectDesc, Registry, SchemaDesc, TypeDesc
+from schemagen_runtime.descriptors import VariantDesc as Variant
+from schemagen_runtime.errors import set_error
+from schemagen_runtime.patch import apply_patch, check_writes
 from test_full_registry import Generated, documented_create, full, server  # noqa: F401  (its module-scoped fixtures)
-
-from generator.runtime.codec import Ctx, decode_object
-from generator.runtime.descriptors import FieldDesc, ObjectDesc, ProjectDesc, Registry, SchemaDesc, TypeDesc
-from generator.runtime.descriptors import VariantDesc as Variant
-from generator.runtime.errors import set_error
-from generator.runtime.patch import apply_patch, check_writes
 
 MASK = "****"
 NOT_AN_ECHO = "'****' is how get masks a secret; send the secret itself"

@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 from jmap_server import Server
-from test_full_registry import Generated, documented_create, full, server  # noqa: F401  (its module-scoped fixtures)
-
-from generator.runtime.codec import Ctx
-from generator.runtime.descriptors import (
+from schemagen_runtime.codec import Ctx
+from schemagen_runtime.descriptors import (
     FieldDesc,
     ObjectDesc,
     ProjectDesc,
@@ -27,7 +25,8 @@ from generator.runtime.descriptors import (
     TypeDesc,
     VariantDesc,
 )
-from generator.runtime.patch import apply_patch, check_writes
+from schemagen_runtime.patch import apply_patch, check_writes
+from test_full_registry import Generated, documented_create, full, server  # noqa: F401  (its module-scoped fixtures)
 
 FORGED_TIME = "2000-01-01T00:00:00Z"
 

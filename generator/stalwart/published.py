@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..runtime.units import format_duration, format_size, parse_duration, parse_size
+from schemagen_runtime.units import format_duration, format_size, parse_duration, parse_size
 from ..typeexpr import NUMBER_FORMATS, STRING_FORMATS
 
 NAMESPACE = "x:"

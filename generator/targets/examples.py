@@ -28,7 +28,7 @@ from typing import Any
 
 from ..ir import Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
-from ..runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
+from schemagen_runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
 
 CORE_CAPABILITY = "urn:ietf:params:jmap:core"
 

@@ -230,8 +230,8 @@ class ModelBuilder:
         lines.append("from typing import ClassVar")
         lines.append("")
         lines.append("from .._registry import REGISTRY")
-        lines.append("from .._runtime.descriptors import Registry")
-        lines.append("from .._runtime.models import Model, register_models")
+        lines.append("from schemagen_runtime.descriptors import Registry")
+        lines.append("from schemagen_runtime.models import Model, register_models")
         if imports.enums:
             lines.append(f"from .enums import {', '.join(sorted(imports.enums))}")
         late = tuple((module, tuple(sorted(names))) for module, names in sorted(imports.classes.items()))

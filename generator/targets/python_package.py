@@ -1,16 +1,17 @@
-"""The installable Python package under `python/`: pyproject, the copied runtime, the descriptor
-registry, the models and the server entry point.
+"""The installable Python package under `python/`: pyproject, the descriptor registry, the models,
+the client, the CLI and the server entry point, all rendered from the IR through templates/python/.
 
-`generator/runtime/` is copied verbatim as `<package>/_runtime/` (so the package never imports
-`generator`); everything else is rendered from the IR through templates/python/.
+The hand-written machinery is not copied: the package depends on the schemagen-runtime distribution
+(runtime/ in this repository) with a compatible version range, and checks it at import.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+import schemagen_runtime
 
 from ..ir import Registry
 from ..render import render
@@ -20,19 +21,14 @@ from .python_models import docstring, enum_views, model_modules
 from .python_payloads import payloads_view
 from .python_registry import registry_view
 
-RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 ROOT = "python"
 
-# What the generated package needs at run time, each with why (printed into pyproject.toml).
-DEPENDENCIES: tuple[tuple[str, str], ...] = (
-    ("uvicorn>=0.30,<1", "the ASGI server that serves the JMAP API"),
-    ("httptools>=0.6,<1", "uvicorn's C HTTP/1.1 parser: several times h11's request rate"),
-    (
-        "uvloop>=0.19,<1; sys_platform != 'win32'",
-        "libuv event loop for uvicorn: lower per-request overhead than asyncio's",
-    ),
-    ("argon2-cffi>=25.1,<26", "argon2id password hashes (memory-hard) for the accounts that sign in"),
-)
+
+def runtime_range() -> tuple[str, str]:
+    """(the MAJOR.MINOR of the runtime this generator writes code for, the requirement range the
+    generated package declares): the same major version, at least this minor one."""
+    major, minor = schemagen_runtime.__version__.split(".")[:2]
+    return f"{major}.{minor}", f">={major}.{minor},<{int(major) + 1}"
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,8 @@ class PackageView:
     description: str
     docstring: str  # the description as the package docstring shows it (quotes escaped)
     cli: str
-    dependencies: tuple[tuple[str, str], ...]
+    runtime: str  # MAJOR.MINOR the package was generated against (checked at import)
+    runtime_range: str  # the schemagen-runtime requirement range in pyproject.toml
 
 
 def published_schema(registry: Registry) -> dict[str, Any]:
@@ -51,17 +48,6 @@ def published_schema(registry: Registry) -> dict[str, Any]:
     none): schema-driven clients iterate them all, and a missing one stops them."""
     exported = export_registry(registry)
     return {key: exported.get(key, [] if key in ("layouts", "dashboards") else {}) for key in PUBLISHED_ORDER}
-
-
-def runtime_files(package: str) -> list[RenderedFile]:
-    out = []
-    for path in sorted(RUNTIME_DIR.rglob("*.py")):
-        rel = path.relative_to(RUNTIME_DIR).as_posix()
-        source = f"generator/runtime/{rel}"
-        out.append(
-            RenderedFile(f"{ROOT}/{package}/_runtime/{rel}", path.read_text(encoding="utf-8"), (source,), verbatim=True)
-        )
-    return out
 
 
 def outputs(registry: Registry) -> list[RenderedFile]:
@@ -76,7 +62,8 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         description=project.description or project.name,
         docstring=docstring(project.description or project.name),
         cli=project.cli,
-        dependencies=DEPENDENCIES,
+        runtime=runtime_range()[0],
+        runtime_range=runtime_range()[1],
     )
     files = [
         RenderedFile(f"{ROOT}/pyproject.toml", render("python/pyproject.toml.jinja", p=view), all_sources),
@@ -89,7 +76,6 @@ def outputs(registry: Registry) -> list[RenderedFile]:
             f"{base}/server/__main__.py", render("python/package/server/__main__.py.jinja", p=view), all_sources
         ),
     ]
-    files += runtime_files(pkg)
     reg = registry_view(registry)
     files.append(
         RenderedFile(

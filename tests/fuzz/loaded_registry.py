@@ -1,6 +1,6 @@
 """The generated package's own descriptors, loaded in the test process under another name.
 
-The generated `_registry` and `_runtime` use relative imports only, so the full registry's package
+The generated `_registry` uses relative imports (and the shared schemagen_runtime), so the full registry's package
 (generated into a temporary directory) loads as `fuzzed_<n>` beside the editable-installed seed
 package of the same distribution name without either shadowing the other.
 """
@@ -34,10 +34,10 @@ def load_package(package_dir: Path) -> ModuleType:
 
 
 def runtime_registry(package_dir: Path) -> tuple[Any, ModuleType]:
-    """(the package's `Registry` of descriptors, its `_runtime.codec` module)."""
+    """(the package's `Registry` of descriptors, the runtime's codec module)."""
     package = load_package(package_dir)
     registry = importlib.import_module(f"{package.__name__}._registry").REGISTRY
-    codec = importlib.import_module(f"{package.__name__}._runtime.codec")
+    codec = importlib.import_module("schemagen_runtime.codec")
     return registry, codec
 
 
@@ -47,4 +47,4 @@ class Target:
 
     generated: Generated
     registry: Any  # the generated package's descriptors.Registry
-    codec: Any  # its _runtime.codec module
+    codec: Any  # schemagen_runtime.codec

@@ -1,9 +1,10 @@
-"""Generation of the full Stalwart registry (../shared/stalwart/schema.json, imported into our YAML):
+"""Generation of the full Stalwart registry, the committed schema/ (imported from Stalwart's
+schema.json and registry crate, see schema/README.md), from a copy of it:
 
 - cold: `python -m generator generate` into an empty directory, all four targets, formatted, in a
   fresh process; against datamodel-code-generator making only pydantic v2 models of the same
-  registry (our IR as one JSON Schema, bench/jsonschema_export.py) with its default black+isort
-  formatting, also in a fresh process, in the same run;
+  registry (our IR as one JSON Schema, bench/jsonschema_export.py), with its default black+isort
+  formatting and with ruff, each the median of as many fresh processes, in the same run;
 - no-op: `generate` again with nothing changed;
 - one-object change: `generate -v` after editing one object's description, with what it redid;
 - peak memory (ru_maxrss) of the cold generation.
@@ -15,7 +16,9 @@ makes this disk several times slower for a while, which would measure the disk, 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import statistics
 import sys
 from dataclasses import dataclass
@@ -26,14 +29,14 @@ from .child import ChildRun, run_child
 from .jsonschema_export import registry_schema
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_JSON = REPO.parent / "shared" / "stalwart" / "schema.json"
+SCHEMA = REPO / "schema"  # the committed registry; the bench edits a copy of it
 EDITED = "objects/spam-dnsbl-settings.yaml"  # SpamDnsblSettings, the object the server bench reads
 _OBJECT_DESCRIPTION = re.compile(r"^(    description: .*?)\.?$", re.M)  # the object's own, not a field's
 
 
 @dataclass(frozen=True)
 class Workspace:
-    schema: Path  # the imported YAML
+    schema: Path  # a copy of schema/
     json_schema: Path  # the same registry for datamodel-code-generator
     out: Path  # our cold output, kept for the start-up benchmark
     models: Path  # directory holding datamodel-code-generator's models.py
@@ -44,8 +47,8 @@ class CodegenResult:
     workspace: Workspace
     files: int  # our outputs
     cold: list[ChildRun]
-    baseline: list[ChildRun]
-    baseline_bytes: int  # size of the models module it wrote
+    baselines: dict[str, list[ChildRun]]  # by formatting (dmcg.FORMATTERS)
+    baseline_bytes: int  # size of the models module it wrote (default formatting)
     noop: list[ChildRun]
     change: ChildRun
     redone: list[str]  # outputs the one-object change formatted and wrote
@@ -66,12 +69,11 @@ def generator(*args: str | Path) -> list[str]:
 def prepare(root: Path) -> Workspace:
     from generator.schema_loader import load_registry
 
-    schema = root / "schema"
-    run_child(generator("import-stalwart", SCHEMA_JSON, "--out", schema), cwd=REPO).check("import-stalwart")
+    schema = Path(shutil.copytree(SCHEMA, root / "schema"))
     registry, _ = load_registry(schema)
     json_schema = root / "registry.schema.json"
     json_schema.write_text(json.dumps(registry_schema(registry), indent=2), encoding="utf-8")
-    return Workspace(schema, json_schema, root / "cold-0", root / "dmcg-0")
+    return Workspace(schema, json_schema, root / "cold-0", root / "dmcg-black+isort-0")
 
 
 def edit_one_object(schema: Path) -> None:
@@ -81,7 +83,7 @@ def edit_one_object(schema: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run(root: Path, repeat: int = 3, baseline_repeat: int = 1) -> CodegenResult:
+def run(root: Path, repeat: int = 3) -> CodegenResult:
     script = dmcg.ensure_installed()
     ws = prepare(root)
     # A warm-up: it writes the generator's bytecode if it is not cached yet, so the measured runs
@@ -92,12 +94,15 @@ def run(root: Path, repeat: int = 3, baseline_repeat: int = 1) -> CodegenResult:
         for i in range(repeat)
     ]
     files = int(cold[0].stdout.split(" files in ", 1)[0])
-    baseline = []
-    for i in range(baseline_repeat):
-        models = root / f"dmcg-{i}"
-        models.mkdir()
-        command = dmcg.command(script, ws.json_schema, models / "models.py")
-        baseline.append(run_child(command, cwd=root).check("datamodel-codegen"))
+    path = f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"  # its ruff: this environment's
+    baselines: dict[str, list[ChildRun]] = {}
+    for formatting in dmcg.FORMATTERS:
+        baselines[formatting] = []
+        for i in range(repeat):
+            models = root / f"dmcg-{formatting}-{i}"
+            models.mkdir()
+            command = dmcg.command(script, ws.json_schema, models / "models.py", formatting)
+            baselines[formatting].append(run_child(command, {"PATH": path}, cwd=root).check("datamodel-codegen"))
     noop = [
         run_child(generator("generate", "--schema", ws.schema, "--out", ws.out), cwd=REPO).check("generate")
         for _ in range(repeat)
@@ -110,7 +115,7 @@ def run(root: Path, repeat: int = 3, baseline_repeat: int = 1) -> CodegenResult:
         ws,
         files,
         cold,
-        baseline,
+        baselines,
         (ws.models / "models.py").stat().st_size,
         noop,
         change,

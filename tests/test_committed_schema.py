@@ -47,7 +47,7 @@ def test_importing_the_shared_sources_gives_exactly_schema(tmp_path: Path, run_g
             (out / rel).write_bytes(data)
     done = run_generator(*IMPORT, "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "hand-written kept (changes.yaml, project.yaml)" in done.stdout
+    assert "kept 3 files it did not write (changes.yaml, icons.yaml, project.yaml)" in done.stdout
     ours, theirs = tree(out), tree(SCHEMA)
     assert sorted(ours) == sorted(theirs), "files differ: re-import schema/ (see schema/README.md)"
     differing = [rel for rel in theirs if ours[rel] != theirs[rel]]
@@ -58,7 +58,7 @@ def test_reimporting_into_schema_rewrites_nothing(tmp_path: Path, run_generator:
     copy = Path(shutil.copytree(SCHEMA, tmp_path / "schema"))
     done = run_generator(*IMPORT, "--out", copy)
     assert done.returncode == 0, done.stderr
-    assert ": 0 written, 0 removed, 2 hand-written kept" in done.stdout
+    assert ": 0 written, 0 removed, kept 3 files it did not write" in done.stdout
     assert tree(copy) == tree(SCHEMA)
 
 
@@ -175,7 +175,7 @@ def test_hand_written_files_are_kept_and_overrides_merged(tmp_path: Path, run_ge
     out = schema_dir(tmp_path)
     done = run_generator("import-stalwart", small(tmp_path), "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "2 hand-written kept (changes.yaml, project.yaml)" in done.stdout
+    assert "kept 2 files it did not write (changes.yaml, project.yaml)" in done.stdout
     # The maintainers' project settings win over the importer's; a different version is pointed out.
     assert (out / "project.yaml").read_text(encoding="utf-8") == PROJECT
     assert "warning: project.yaml: kept as written (hand-written project settings): its version '9.9'" in done.stderr
@@ -209,7 +209,7 @@ def test_without_a_project_file_the_import_writes_its_own(tmp_path: Path, run_ge
     done = run_generator("import-stalwart", small(tmp_path), "--out", out)
     assert done.returncode == 0, done.stderr
     assert (out / "project.yaml").read_text(encoding="utf-8").startswith(f"# {MARKER}")
-    assert "hand-written kept" not in done.stdout
+    assert "files it did not write" not in done.stdout
 
 
 @pytest.mark.parametrize(

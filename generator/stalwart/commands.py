@@ -11,6 +11,7 @@ from ..diagnostics import SchemaError
 from ..schema_loader import load_registry
 from .exporter import export_registry
 from .importer import PROJECT, import_file
+from .lucide import import_icons
 from .source import ImportFailure
 
 
@@ -25,10 +26,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     for warning in [*result.warnings, *change.notes]:
         print(f"warning: {warning}", file=sys.stderr)
-    kept = f", {len(change.kept)} hand-written kept ({', '.join(change.kept)})" if change.kept else ""
+    kept = f", kept {len(change.kept)} files it did not write ({', '.join(change.kept)})" if change.kept else ""
     print(
         f"imported {result.summary} into {args.out}: {len(change.written)} written, {len(change.removed)} removed{kept}"
     )
+    return 0
+
+
+def cmd_icons(args: argparse.Namespace) -> int:
+    try:
+        path, changed = import_icons(args.lucide, args.schema)
+    except ImportFailure as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
+        return 1
+    print(f"{'wrote' if changed else 'unchanged:'} {path}")
     return 0
 
 
@@ -71,6 +84,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"project version to record; schema.json does not say (default: {PROJECT['version']})",
     )
     cmd.set_defaults(func=cmd_import)
+    cmd = sub.add_parser(
+        "import-icons", help="write SCHEMA/icons.yaml: the drawings of the menus' icons, from a Lucide package"
+    )
+    cmd.add_argument("lucide", type=Path, help="an unpacked lucide-static package (icons/<name>.svg, package.json)")
+    cmd.add_argument("--schema", type=Path, default=Path("schema"), help="schema directory (default: schema)")
+    cmd.set_defaults(func=cmd_icons)
     cmd = sub.add_parser(
         "export-stalwart", help="write the published objects/schemas/fields/enums of a schema directory"
     )

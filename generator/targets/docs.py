@@ -9,10 +9,11 @@ of their own (`enum_links`). Descriptions and labels are data, so every one goes
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 
-from ..ir import Enum, Field, Object, Registry, Schema, TypeRef
+from ..ir import Attributes, Enum, Field, IconSet, Object, Registry, Schema, TypeRef
 from ..names import kebab
 from ..render import render
 from ..rendered import RenderedFile
@@ -43,13 +44,14 @@ SCALAR_DISPLAY = {
 SECRET_FORMATS = ("secret", "secretText")
 # A plain string checked by one of these validators is shown as the kind of name it holds.
 VALIDATOR_DISPLAY = {"emailLocalPart": "EmailLocalPart", "domain": "DomainName", "hostname": "HostName"}
-# The site's copy of the WebUI's icon set (Lucide) as an SVG sprite: a breadcrumb's icon uses it.
-ICON_SPRITE = "/img/lucide-sprite.svg"
+# How the site sizes and styles an inline icon of the WebUI's set; the drawing (the rest of the
+# <svg> attributes and its elements) is the schema's `icons` section.
+ICON_ATTRIBUTES = (("class", "lucide-icon"), ("width", "1em"), ("height", "1em"))
 # Where the site documents each kind of expression context (relative to a page of docs/ref/object).
 CONTEXT_DIRS = {"variables": "variable", "constants": "constant"}
 MAX_HEADING = 5
-# Site pages the reference pages link to (the real pages' targets).
-ENTERPRISE_URL = "/docs/server/enterprise"
+# The reference section's own permissions page; the documentation site's other pages are the
+# project's `docsLinks` (a phrase without a link where it has none).
 PERMISSIONS_PAGE = "../permissions.md"
 # An enum with more values than this is documented on a page of its own (../enum/<name>.md) instead
 # of in a table on every page that uses it: the real pages do so for Locale (336 values), TimeZone
@@ -147,11 +149,17 @@ class PageDoc:
     enums: tuple[EnumDoc, ...]
     contexts: tuple[ContextDoc, ...] = ()  # the expression contexts its fields use, first use first
     filters: tuple[tuple[str, str], ...] = ()  # query's conditions: (name as code, kind), table-escaped
-    cli_docs_url: str = "/docs/management/cli/overview"
-    webui_docs_url: str = "/docs/management/webui/overview"
+    cli_reference: str = "CLI reference"  # linked to the project's docsLinks.cli, if any
+    webui_link: str = "WebUI"  # docsLinks.webui
+    enterprise_license: str = "Enterprise license"  # docsLinks.enterprise
     permissions_page: str = PERMISSIONS_PAGE
-    enterprise_url: str = ENTERPRISE_URL
     sources: tuple[str, ...] = ()  # schema files this page was made from
+
+
+def docs_link(registry: Registry, topic: str, text: str) -> str:
+    """`[text](link)` to the documentation site's page on `topic` (project `docsLinks`), else `text`."""
+    link = registry.project.docs_link(topic)
+    return f"[{text}]({link})" if link else text
 
 
 def anchor(name: str) -> str:
@@ -215,20 +223,25 @@ def places(registry: Registry, obj: Object) -> tuple[tuple[tuple[str, ...], tupl
     return tuple(seen.items())
 
 
-def icon_svg(name: str) -> str:
-    """An inline icon of the WebUI's set (Lucide), drawn from the site's sprite."""
-    return f'<svg class="lucide-icon" width="1em" height="1em"><use href="{ICON_SPRITE}#{name}" /></svg>'
+def _attributes(attrs: Attributes) -> str:
+    return "".join(f' {name}="{html.escape(value)}"' for name, value in attrs)
+
+
+def icon_svg(icons: IconSet, name: str) -> str:
+    """An icon inlined as the site writes it: `<svg attrs >`, then each element as `<tag attrs />`."""
+    elements = "".join(f"<{tag}{_attributes(attrs)} />" for tag, attrs in icons.drawings[name])
+    return f"<svg{_attributes(ICON_ATTRIBUTES + icons.svg)} >{elements}</svg>"
 
 
 def breadcrumb_line(registry: Registry, obj: Object) -> str:
-    """Every place, each part after its icon when it has one. A place that starts with an icon
-    needs no separator (the icon starts it, as on the site); otherwise places are joined by "; "."""
+    """Every place, each part after its icon when the schema draws it. A place that starts with an
+    icon needs no separator (the icon starts it, as on the site); otherwise places are joined by "; "."""
     out = ""
     for names, icons in places(registry, obj):
-        parts = " › ".join(
-            f"{icon_svg(i)} {md_crumb(n)}" if i else md_crumb(n) for n, i in zip(names, icons, strict=True)
-        )
-        out += parts if not out or icons[0] else "; " + parts
+        drawn = registry.icons.drawings if registry.icons else {}
+        svgs = [icon_svg(registry.icons, i) if registry.icons and i in drawn else "" for i in icons]
+        parts = " › ".join(f"{svg} {md_crumb(n)}" if svg else md_crumb(n) for n, svg in zip(names, svgs, strict=True))
+        out += parts if not out or svgs[0] else "; " + parts
     return out
 
 
@@ -323,7 +336,7 @@ class PageBuilder:
     def annotations(self, f: Field) -> str:
         notes: list[str] = []
         if f.enterprise:
-            notes.append(f"[enterprise]({ENTERPRISE_URL})")
+            notes.append(docs_link(self.registry, "enterprise", "enterprise"))
         if f.required:
             notes.append("required")
         if f.update == "immutable":
@@ -425,7 +438,9 @@ def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> 
     builder.walk_fields(schema.fields, 0)
     examples = examples_for(registry, obj)
     defs = [registry.schemas.get(n) or registry.enums.get(n) for n in builder.seen]
-    sources = tuple(sorted({obj.pos.file} | {d.pos.file for d in defs if d is not None}))
+    drawn = registry.icons is not None and any(any(icons) for _, icons in places(registry, obj))
+    icon_file = {registry.icons.pos.file} if registry.icons is not None and drawn else set()
+    sources = tuple(sorted({obj.pos.file} | icon_file | {d.pos.file for d in defs if d is not None}))
     return PageDoc(
         name=obj.name,
         front_title=yaml_scalar(obj.name),
@@ -440,6 +455,9 @@ def page_for(registry: Registry, obj: Object, site: SiteIndex | None = None) -> 
         variants=tuple(variants),
         capability=registry.project.capability,
         cli_name=registry.project.cli,
+        cli_reference=docs_link(registry, "cli", "CLI reference"),
+        webui_link=docs_link(registry, "webui", "WebUI"),
+        enterprise_license=docs_link(registry, "enterprise", "Enterprise license"),
         examples=examples,
         filters=tuple((md_table_code(f.field), md_table_text(f.kind_text)) for f in examples.filters),
         nested=tuple(builder.nested),

@@ -3,9 +3,9 @@
 
 Per object, the page's create runs first and its id stands in for the pages' `id1`. A command
 holding a placeholder id (`<Domain id>`) cannot run as written: it names an object of another
-page, so it is skipped here (tests/test_full_registry.py runs those creates with real ids). The
-examples whose sample values the server or the CLI rightly refuse are listed in DOCS_PROBLEMS:
-they belong to the docs target's example rules, and are strict xfails, so a fix shows up.
+page, so it is skipped here (tests/test_full_registry.py runs those creates with real ids). Every
+page's examples must run; the docs target picks each value with the runtime's own checks, and
+what those checks refuse is asserted empty first, without a server.
 """
 
 from __future__ import annotations
@@ -21,31 +21,16 @@ from pathlib import Path
 
 import pytest
 from jmap_server import ADMIN_TOKEN, Server
+from stalwart_registry._registry import REGISTRY
 
+from generator.ir import Registry
 from generator.schema_loader import load_registry
-from generator.targets.examples import examples_for
+from generator.targets.example_check import example_check
+from generator.targets.examples import examples_for, update_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("stalwart-cli")
 PLACEHOLDER = re.compile(r"<[A-Za-z ]+ id( \d+)?>|<blob id>")
-
-# Object → why its examples fail, outside the CLI (the docs target's samples, a server rule).
-DOCS_PROBLEMS = {
-    "AccountPassword": "the update leaves the required otpAuth unset (server: validationFailed)",
-    "AccountSettings": "the update leaves the required encryptionAtRest unset (server: validationFailed)",
-    "AllowedIp": "the --where sample 'example' is not an IP network",
-    "BlockedIp": "the --where sample 'example' is not an IP network",
-    "Bootstrap": "the update writes 'updated value' into a host name",
-    "DmarcExternalReport": "the list filter 'domain' names no field the server can filter on",
-    "DmarcInternalReport": "the update writes 'updated value' into a domain name",
-    "Enterprise": "the update leaves the required licenseKey unset (server: validationFailed)",
-    "Metrics": "the update leaves the required prometheus unset (server: validationFailed)",
-    "MtaMilter": "the update writes 'updated value' into a host name",
-    "ReportSettings": "the update writes 'updated value' into a domain name",
-    "SieveSystemInterpreter": "the update leaves the required defaultReturnPath unset (server: validationFailed)",
-    "SystemSettings": "the update writes 'updated value' into a host name",
-    "TlsInternalReport": "the update writes 'updated value' into a domain name",
-}
 
 
 def page_commands() -> list[tuple[str, list[list[str]]]]:
@@ -63,8 +48,54 @@ def page_commands() -> list[tuple[str, list[list[str]]]]:
 
 
 def params() -> list[pytest.param]:  # type: ignore[valid-type]
-    marks = {name: pytest.mark.xfail(reason=why, strict=True) for name, why in DOCS_PROBLEMS.items()}
-    return [pytest.param(name, lines, id=name, marks=marks.get(name, ())) for name, lines in page_commands()]
+    return [pytest.param(name, lines, id=name) for name, lines in page_commands()]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return load_registry(ROOT / "schema")[0]
+
+
+def test_the_runtime_accepts_every_example_value(registry: Registry) -> None:
+    """Creates, updates (a singleton's as its first write), CLI updates and query filters of all
+    objects, checked by the codec, patch and validators the server runs: nothing refused."""
+    refused = {obj.name: examples_for(registry, obj).problems for obj in registry.managed}
+    assert not {name: problems for name, problems in refused.items() if problems}
+
+
+def test_the_check_holds_the_generated_descriptors(registry: Registry) -> None:
+    """The checker's descriptors, made from the IR in memory, equal the generated package's."""
+    runtime = example_check(registry).runtime
+    assert [REGISTRY.schema(name) for name in registry.schemas] == [runtime.schema(n) for n in registry.schemas]
+    assert all(REGISTRY.enum(name) == runtime.enum(name) for name in registry.enums)
+
+
+def test_the_check_refuses_what_the_runtime_refuses(registry: Registry) -> None:
+    """The docs target's checker is the runtime's: free text in a host name, a word where an IP
+    network belongs and a filter on nothing the server indexes are refused; valid values pass."""
+    check = example_check(registry)
+    fields = [f for schema in registry.schemas.values() for f in schema.fields]
+    hostname = next(f for f in fields if "hostname" in f.validators)
+    assert not check.accepts(hostname, "updated value")
+    assert check.accepts(hostname, "mail.example.com")
+    network = next(f for f in fields if f.type.format == "ipNetwork")
+    assert not check.accepts(network, "example", member=True)
+    assert check.accepts(network, "192.0.2.0/24", member=True)
+    queried = next(o for o in registry.managed if o.kind == "object")
+    assert check.filter_problem(queried.name, {"noSuchProperty": "example"})
+    assert check.filter_problem(queried.name, {"id": "id1"}) is None
+
+
+def test_a_singleton_update_sets_its_required_fields(registry: Registry) -> None:
+    """A singleton nobody has written holds only defaults, so its update example gives every
+    required field (the server validates the whole object on its first write)."""
+    singletons = [o for o in registry.managed if o.is_singleton and o.schema and not o.schema.is_union]
+    needing = [o for o in singletons if any(f.required for f in o.schema.fields)]  # type: ignore[union-attr]
+    assert needing
+    for obj in needing:
+        update = update_payload(registry, obj)
+        required = {f.name for f in obj.schema.fields if f.required}  # type: ignore[union-attr]
+        assert required <= set(update), (obj.name, update)
 
 
 @pytest.fixture(scope="module")

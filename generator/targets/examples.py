@@ -9,12 +9,21 @@ The rules are those the real v0.16 reference pages follow, kept wherever they gi
   where that sample would break a constraint (`minItems`, `min`, `max`, `maxLength`) it is adjusted
   to satisfy it;
 - update: for a union, restating the id (the documented no-op); otherwise `description`, else `name`,
-  else the first settable text field set to "updated value"; else the first settable field set to
-  its create value;
+  else the first settable text field that takes free text, set to "updated value"; else the first
+  settable field set to its create value. "Takes" is the runtime's verdict (example_check.py): a
+  field whose validators refuse the text (a host name, a domain) is passed over;
+- an update also sets what the object it changes lacks and validation requires: a singleton nobody
+  has written holds only its defaults, so its required fields are added with their samples;
 - CLI update: `description='Updated'` where the object has a settable description (as the real
-  pages always write it), else the curl update's property;
+  pages always write it), else the curl update's property (and the required fields, as above);
+- query: the first of the list's filters the server's query accepts, with "example" for text
+  (the field's own sample where its type refuses that, an IP network say), the example id, a
+  date, 1000, or the enum's first value; no example filter when the server accepts none;
 - CLI create: the create payload's fields in declaration order, nested values as compact JSON with
   sorted keys, each argument shell-quoted.
+
+Every chosen payload and filter is checked by the runtime's own codec, patch, validators and query
+compiler; what they refuse is kept in `ExampleSet.problems`, which the tests assert is empty.
 
 An explicit `examples:` section in the schema overrides the payloads.
 """
@@ -26,9 +35,11 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from schemagen_runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
+
 from ..ir import Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
-from schemagen_runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
+from .example_check import example_check
 
 CORE_CAPABILITY = "urn:ietf:params:jmap:core"
 
@@ -91,6 +102,7 @@ class ExampleSet:
     query: Example | None
     cli: tuple[CliExample, ...]
     filters: tuple[QueryFilter, ...] = ()  # what query filters on (the page's condition table)
+    problems: tuple[str, ...] = ()  # what the runtime refuses in these examples (none, if the rules hold)
 
 
 # -- values in the form people write them ----------------------------------------------------------
@@ -267,6 +279,33 @@ def _settable_text(f: Field) -> bool:
     return f.update == "mutable" and f.type.kind == "string" and f.type.format in TEXT_FORMATS
 
 
+def _takes_text(registry: Registry, f: Field, text: str) -> bool:
+    """A settable text field that takes free text: its validators (a host name, a domain) accept it."""
+    return _settable_text(f) and example_check(registry).accepts(f, text)
+
+
+def current_object(registry: Registry, obj: Object) -> dict[str, Any] | None:
+    """What the update examples change: the object the create example makes (a singleton nobody
+    has written yet: None, its defaults)."""
+    if obj.is_singleton:
+        return None
+    assert obj.schema is not None
+    return example_check(registry).created(obj.schema.name, create_payload(registry, obj))[0]
+
+
+def completed(registry: Registry, obj: Object, update: dict[str, Any]) -> dict[str, Any]:
+    """The update plus every field the runtime requires that the updated object lacks (a singleton
+    nobody has written holds only defaults), each set to its sample, in declaration order."""
+    schema = obj.schema
+    assert schema is not None
+    current = current_object(registry, obj)
+    issues = example_check(registry).update_issues(schema.name, current, update)
+    lacking = {i.path for i in issues if i.type == "Required"} - set(update)
+    variant = update.get("@type") or (current or {}).get("@type")  # a fresh singleton: its first
+    added = {f.name: Sampler(registry).field(f) for f in fields_of(registry, schema, variant) if f.name in lacking}
+    return {**update, **added}
+
+
 def update_payload(registry: Registry, obj: Object) -> dict[str, Any]:
     """An update that is valid on the example object: the schema's, else the rule in the module doc."""
     if obj.examples.update is not None:
@@ -274,15 +313,15 @@ def update_payload(registry: Registry, obj: Object) -> dict[str, Any]:
     schema = obj.schema
     assert schema is not None
     by_name = {f.name: f for f in schema.fields}
-    for name in LABEL_FIELDS:
-        if name in by_name and _settable_text(by_name[name]):
-            return {name: UPDATED_TEXT}
-    for f in schema.fields:
-        if _settable_text(f):
-            return {f.name: UPDATED_TEXT}
-    for f in schema.fields:
-        if f.update == "mutable":
-            return {f.name: Sampler(registry).field(f)}
+    labels = [by_name[name] for name in LABEL_FIELDS if name in by_name]
+    text = next((f for f in [*labels, *schema.fields] if _takes_text(registry, f, UPDATED_TEXT)), None)
+    if text is not None:
+        return completed(registry, obj, {text.name: UPDATED_TEXT})
+    check = example_check(registry)
+    for f in (f for f in schema.fields if f.update == "mutable"):
+        value = Sampler(registry).field(f)
+        if check.accepts(f, value):
+            return completed(registry, obj, {f.name: value})
     # Nothing settable at the top level (a union): restating the id is the documented no-op update.
     return {"id": obj.examples.id}
 
@@ -291,13 +330,61 @@ def cli_update_fields(registry: Registry, obj: Object, update: dict[str, Any]) -
     """The `--field` pairs of the CLI update example (see the module doc)."""
     assert obj.schema is not None
     fields = {f.name: f for f in fields_of(registry, obj.schema, obj.examples.create_variant)}
-    if obj.examples.update is None and "description" in fields and _settable_text(fields["description"]):
-        return {"description": CLI_UPDATED_TEXT}
+    description = fields.get("description")
+    if obj.examples.update is None and description and _takes_text(registry, description, CLI_UPDATED_TEXT):
+        return completed(registry, obj, {"description": CLI_UPDATED_TEXT})
     if set(update) != {"id"} or obj.is_singleton:
         return dict(update)
     # The CLI addresses the object by argument; restating the variant is its no-op update.
     create = create_payload(registry, obj)
     return {"@type": create["@type"]} if "@type" in create else {}
+
+
+def _all_fields(registry: Registry, schema: Schema) -> dict[str, Field]:
+    """Every field an instance may carry: a union's from all its variants, the first of a name wins."""
+    found: dict[str, Field] = {}
+    for variant in schema.variants or [None]:
+        for f in fields_of(registry, schema, variant.name if variant else None):
+            found.setdefault(f.name, f)
+    return found
+
+
+def example_filter(registry: Registry, obj: Object, filters: tuple[QueryFilter, ...]) -> dict[str, Any]:
+    """The first condition the server can filter on, with the kind's sample (or, where the field
+    refuses that, the field's own sample): `{}` when the server takes none of them."""
+    assert obj.schema is not None
+    check = example_check(registry)
+    fields = _all_fields(registry, obj.schema)
+    for condition in filters:
+        f = fields.get(condition.field)
+        candidates = [filter_sample(registry, condition, obj.examples.id)]
+        if f is not None and f.type.kind == "set":  # a member, without the set's own bounds
+            candidates.append(Sampler(registry).value(f.type.member))
+        elif f is not None:
+            candidates.append(Sampler(registry).value(f.type, f))
+        for value in candidates:
+            if f is not None and not check.accepts(f, value, member=True):
+                continue
+            if check.filter_problem(obj.schema.name, {condition.field: value}) is None:
+                return {condition.field: value}
+    return {}
+
+
+def problems_of(registry: Registry, obj: Object, set_ops: tuple[Example, ...], cli_update: dict[str, Any]) -> list[str]:
+    """What the runtime refuses in the examples (tests/test_cli_examples.py asserts: nothing)."""
+    assert obj.schema is not None
+    check = example_check(registry)
+    out: list[str] = []
+    current = current_object(registry, obj)
+    for op in set_ops:
+        args = op.body["methodCalls"][0][1]
+        if "create" in args:
+            out += [f"create: {m}" for m in check.created(obj.schema.name, args["create"]["new1"])[1]]
+        if "update" in args:
+            patch = next(iter(args["update"].values()))
+            out += [f"update: {i.message}" for i in check.update_issues(obj.schema.name, current, patch)]
+    issues = check.update_issues(obj.schema.name, current, cli_update)
+    return out + [f"CLI update: {i.message}" for i in issues]
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -376,7 +463,7 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
             _cli(registry, "Fetch", ["get", name], {}),
             _cli(registry, "Update", ["update", name], cli_update),
         )
-        return ExampleSet(get, set_ops, None, cli)
+        return ExampleSet(get, set_ops, None, cli, problems=tuple(problems_of(registry, obj, set_ops, cli_update)))
     create = create_payload(registry, obj)
     set_ops = (
         example("Create", "Create", "set", {"create": {"new1": create}}),
@@ -384,7 +471,7 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
         example("Destroy", "Destroy", "set", {"destroy": [oid]}),
     )
     filters, own = query_filters(registry, obj)
-    where = {filters[0].field: filter_sample(registry, filters[0], oid)} if filters and own else {}
+    where = example_filter(registry, obj, filters) if own else {}
     query = example("Query", "Query", "query", {"filter": where})
     target = name
     create_fields = dict(create)
@@ -397,4 +484,5 @@ def examples_for(registry: Registry, obj: Object) -> ExampleSet:
         _cli(registry, "Update", ["update", name, oid], cli_update),
         _cli(registry, "Delete", ["delete", name, "--ids", oid], {}),
     )
-    return ExampleSet(get, set_ops, query, cli, filters)
+    problems = tuple(problems_of(registry, obj, set_ops, cli_update))
+    return ExampleSet(get, set_ops, query, cli, filters, problems)

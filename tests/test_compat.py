@@ -6,6 +6,7 @@ established by reading those files. `pytest -s` prints every classified change o
 from __future__ import annotations
 
 import copy
+import gzip
 import itertools
 import json
 import os
@@ -381,6 +382,62 @@ CASES: list[tuple[str, Mutation, set[tuple[str, str]], set[tuple[str, str]]]] = 
         _set("project|description", "A shop"),
         {("project-text-changed", "project")},
         {("project-text-changed", "project")},
+    ),
+    # Declared migrations (docs/schema-format.md, "Migrations"): stored data no longer breaks.
+    (
+        "renamed field",
+        lambda d: _set(f"{STORE}|title", {**d["objects"]["Store"]["fields"].pop("label"), "renamedFrom": "label"})(d),
+        {("field-renamed", "Store.title")},
+        {("field-removed", "Store.title"), ("field-added-optional", "Store.label")},
+    ),
+    (
+        # the real S3Store.accessKey of v0.16.16, with the migration it lacked
+        "string wrapped into a union",
+        _set(
+            f"{STORE}|label",
+            {
+                "type": "Auth",
+                "migrate": [{"replace": None, "with": {"@type": "None"}}, {"wrap": "Basic", "field": "user"}],
+                "description": "Label",
+            },
+        ),
+        {
+            ("field-type-changed-migrated", "Store.label"),
+            ("field-now-required", "Store.label"),
+            ("max-length-raised", "Store.label"),
+        },
+        {
+            ("field-type-changed", "Store.label"),
+            ("field-no-longer-required", "Store.label"),
+            ("max-length-lowered", "Store.label"),
+        },
+    ),
+    (
+        "min clamped",
+        lambda d: (_set(f"{STORE}|limit|min", 5)(d), _set(f"{STORE}|limit|migrate", [{"clamp": "min"}])(d)),
+        {("min-raised-clamped", "Store.limit")},
+        {("min-lowered", "Store.limit")},
+    ),
+    (
+        "max clamped",
+        lambda d: (_set(f"{STORE}|limit|max", 50)(d), _set(f"{STORE}|limit|migrate", [{"clamp": "max"}])(d)),
+        {("max-lowered-clamped", "Store.limit")},
+        {("max-raised", "Store.limit")},
+    ),
+    (
+        "nullable removed, nulls replaced",
+        lambda d: (
+            _set(f"{STORE}|label|type", "string")(d),
+            _set(f"{STORE}|label|migrate", [{"replace": None, "with": "none"}])(d),
+        ),
+        {("nullable-removed-migrated", "Store.label"), ("field-now-required", "Store.label")},
+        {("nullable-added", "Store.label"), ("field-no-longer-required", "Store.label")},
+    ),
+    (
+        "enum value mapped",
+        lambda d: _set("enums|Mode", {"values": {"fast": "Fast"}, "formerValues": {"safe": "fast"}})(d),
+        {("enum-value-removed-migrated", "Mode.safe")},
+        {("enum-value-added", "Mode.safe")},
     ),
 ]
 
@@ -950,7 +1007,9 @@ def test_changelog_command(tmp_path: Path) -> None:
 def test_a_server_started_on_older_data_reports_what_the_schema_now_refuses(tmp_path: Path) -> None:
     """Values written under an older schema (a domainLimit of 0 before min 1, an Action variant that
     is gone) are reported on start, one warning each, and kept: get returns them as stored."""
-    from schemagen_runtime.server.store import Store
+    from schemagen_runtime.server.indexer import RegistryIndexer
+    from schemagen_runtime.server.sqlite_store import SqliteStore
+    from stalwart_registry._registry import REGISTRY
 
     server = Server(tmp_path).start()
     try:
@@ -959,9 +1018,9 @@ def test_a_server_started_on_older_data_reports_what_the_schema_now_refuses(tmp_
     finally:
         clean_start = server.stop()
     assert "warning: stored" not in clean_start
-    store = Store(server.db)  # what an older schema let a server write
-    store.put("SpamDnsblSettings", "singleton", {"domainLimit": 0})
-    store.put("Action", "old1", {"@type": "RetiredAction"})
+    store = SqliteStore(server.db, RegistryIndexer(REGISTRY))  # what an older schema let a server write
+    store.write_now(lambda session: session.put("SpamDnsblSettings", "singleton", {"domainLimit": 0}))
+    store.write_now(lambda session: session.put("Action", "old1", {"@type": "RetiredAction"}))
     store.close()
     server.start()
     try:
@@ -983,3 +1042,72 @@ def _variants(obj: str) -> list[str]:
     registry, _ = load_registry(REPO_ROOT / "schema")
     schema = registry.schemas[obj]
     return [v.name for v in schema.variants]
+
+
+# -- declared migrations -------------------------------------------------------------------------
+
+
+def test_declared_migrations_spare_stored_data(tmp_path: Path) -> None:
+    """The same schema change with and without its migrations: with them, no change counts
+    against stored-data, a rename is one change, and the CLI's records say so."""
+    old_doc, plain, migrated = base(), base(), base()
+    for doc in (plain, migrated):
+        fields = doc["objects"]["Store"]["fields"]
+        fields["title"] = fields.pop("label")
+        field(doc, "Store", "limit")["min"] = 5
+        doc["enums"]["Mode"]["values"].pop("safe")
+    field(migrated, "Store", "title")["renamedFrom"] = "label"
+    field(migrated, "Store", "limit")["migrate"] = [{"clamp": "min"}]
+    migrated["enums"]["Mode"]["formerValues"] = {"safe": "fast"}
+    old = write_schema(tmp_path / "old", old_doc)
+    without = records(diff(old, write_schema(tmp_path / "plain", plain), "--format", "json").stdout)
+    with_them = records(diff(old, write_schema(tmp_path / "migrated", migrated), "--format", "json").stdout)
+    assert {(r["change"], r["subject"]) for r in without if "stored-data" in r["audiences"]} == {
+        ("min-raised", "Store.limit"),
+        ("enum-value-removed", "Mode.safe"),
+    }
+    assert {(r["change"], r["subject"]) for r in without} >= {
+        ("field-removed", "Store.label"),
+        ("field-added-optional", "Store.title"),
+    }
+    assert [r for r in with_them if "stored-data" in r["audiences"]] == []
+    assert sorted((r["change"], r["subject"], r["severity"], tuple(r["audiences"])) for r in with_them) == [
+        ("enum-value-removed-migrated", "Mode.safe", "breaking", ("writers", "cli")),
+        ("field-renamed", "Store.title", "breaking", ("readers", "writers", "cli")),
+        ("min-raised-clamped", "Store.limit", "breaking", ("writers",)),
+    ]
+    renamed = next(r for r in with_them if r["change"] == "field-renamed")
+    assert renamed["message"] == "renamed from label: stored values move to the new name on start"
+    assert renamed["location"].startswith("migrated/object-store.yaml:")
+
+
+def test_the_real_union_wrap_with_its_migration_declared(tmp_path: Path) -> None:
+    """v0.16.16 as published turned S3Store.accessKey from `string?` into PublicStringOptional
+    without a migration (field-type-changed, stored data breaks); declared in its YAML, the same
+    change is field-type-changed-migrated, and stored data is no longer among its audiences."""
+    published = tmp_path / "schema.json"
+    published.write_bytes(gzip.decompress((HISTORY / "schema-v0.16.16.json.gz").read_bytes()))
+    imported = tmp_path / "v16"
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "import-stalwart", str(published), "--out", str(imported)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    blob_store = imported / "objects" / "blob-store.yaml"
+    text = blob_store.read_text()
+    declared = "        type: PublicStringOptional\n"
+    assert text.count(declared) == 1
+    migration = '        migrate:\n          - {replace: null, with: {"@type": None}}\n          - {wrap: Value, field: value}\n'
+    blob_store.write_text(text.replace(declared, declared + migration))
+    found = records(diff(HISTORY / "schema-v0.16.15.json.gz", imported, "--format", "json").stdout)
+    on_key = {r["change"]: r for r in found if r["subject"] == "S3Store.accessKey"}
+    assert set(on_key) == {"field-type-changed-migrated", "field-now-required"}
+    wrapped = on_key["field-type-changed-migrated"]
+    assert wrapped["audiences"] == ["readers", "writers", "cli"]
+    assert wrapped["message"] == (
+        "type string? became PublicStringOptional; stored values are migrated on start"
+        ' (a value is wrapped into Value.value, null becomes {"@type": "None"})'
+    )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..diagnostics import Pos
-from ..ir import Enum, Field, Object, Project, Registry, Schema, TypeRef
+from ..ir import Enum, Field, Migration, Object, Project, Registry, Schema, TypeRef
 from .change import Change, make
 
 Emit = Callable[..., None]
@@ -223,11 +223,33 @@ def _usable(registry: Registry) -> dict[str, set[str]]:
     return {name: set(getattr(c, "values", ())) for name, c in contexts.items()}
 
 
+def _renames(before: dict[str, Field], after: dict[str, Field]) -> dict[str, Field]:
+    """Old field name → the new field that declares it `renamedFrom` (each side's name unused on
+    the other), so a rename is one change rather than a removal and an addition."""
+    out: dict[str, Field] = {}
+    for fn in after.values():
+        if fn.name in before:
+            continue
+        old = next((n for n in fn.renamed_from if n in before and n not in after and n not in out), None)
+        if old is not None:
+            out[old] = fn
+    return out
+
+
 def _fields(owner: str, old: tuple[Field, ...], new: tuple[Field, ...], where: Pos, emit: Emit, usable: Usable) -> None:
     before = {f.name: f for f in old}
     after = {f.name: f for f in new}
+    renamed = _renames(before, after)
+    for old_name, fn in renamed.items():
+        subject = f"{owner}.{fn.name}"
+        emit("field-renamed", subject, fn.pos_of("renamedFrom"), old=old_name)
+        _field(subject, before[old_name], fn, emit)
+        _expression(subject, before[old_name], fn, emit, usable)
+    arrived = {fn.name for fn in renamed.values()}
     for fname, fo, fn in _pairs(before, after):
         subject = f"{owner}.{fname}"
+        if fname in renamed or fname in arrived:
+            continue
         if fo is None:
             if fn.update == "serverSet":
                 emit("field-added-server-set", subject, fn.pos, type=type_text(fn.type))
@@ -251,10 +273,17 @@ def _field(subject: str, o: Field, n: Field, emit: Emit) -> None:
         if base_old.kind == base_new.kind == "objectId":
             emit("foreign-key-changed", subject, at("type"), old=o.type.target, new=n.type.target)
         else:
-            emit("field-type-changed", subject, at("type"), old=type_text(o.type), new=type_text(n.type))
+            how = _type_migration(o, n)
+            kind = "field-type-changed-migrated" if how else "field-type-changed"
+            emit(kind, subject, at("type"), old=type_text(o.type), new=type_text(n.type), how=how)
     elif o.type.nullable != n.type.nullable:
-        kind = "nullable-added" if n.type.nullable else "nullable-removed"
-        emit(kind, subject, at("type"), new=type_text(n.type))
+        null = _null_replacement(n)
+        if n.type.nullable:
+            emit("nullable-added", subject, at("type"), new=type_text(n.type))
+        elif null is not None:
+            emit("nullable-removed-migrated", subject, at("type"), new=type_text(n.type), to=_value(null.replacement))
+        else:
+            emit("nullable-removed", subject, at("type"), new=type_text(n.type))
     if o.update != n.update:
         names = {"mutable": "mutable", "immutable": "immutable", "serverSet": "server-set"}
         emit(f"update-{names[o.update]}-to-{names[n.update]}", subject, at("update"))
@@ -287,6 +316,28 @@ def _field(subject: str, o: Field, n: Field, emit: Emit) -> None:
         emit("example-changed", subject, at("example"))
 
 
+# Kinds stored as JSON objects: a `wrap` step (which takes any other value) cannot migrate them.
+STORED_AS_OBJECTS = ("object", "objectList", "map", "set")
+
+
+def _null_replacement(n: Field) -> Migration | None:
+    return next((m for m in n.migrations if m.op == "replace" and m.value is None), None)
+
+
+def _type_migration(o: Field, n: Field) -> str:
+    """How the new field's declared migrations turn every stored value of the old type into the
+    new one ("" when they do not): a `wrap` takes any plain value, and a stored null needs a
+    `replace` of null unless the new type is nullable."""
+    wrap = next((m for m in n.migrations if m.op == "wrap"), None)
+    if wrap is None or o.type.kind in STORED_AS_OBJECTS:
+        return ""
+    how = f"a value is wrapped into {wrap.variant}.{wrap.into}"
+    if not o.type.nullable or n.type.nullable:
+        return how
+    null = _null_replacement(n)
+    return f"{how}, null becomes {_value(null.replacement)}" if null is not None else ""
+
+
 def _expression(subject: str, o: Field, n: Field, emit: Emit, usable: Usable) -> None:
     """The names an expression field may use: its contexts' values, on each side."""
     before = set().union(*(usable[0].get(c, set()) for c in getattr(o, "context", ())))
@@ -315,7 +366,10 @@ def _bounds(subject: str, o: Field, n: Field, emit: Emit) -> None:
         # A bound that appears narrows the range and one that goes widens it; a lower bound that
         # rises narrows it, an upper one that rises widens it.
         narrows = after is not None if before is None or after is None else (after > before) == lower
-        emit(narrowed if narrows else widened, subject, n.pos_of(key), old=_bound(before), new=_bound(after))
+        kind = narrowed if narrows else widened
+        if narrows and any(m.op == "clamp" and m.bound == key for m in n.migrations):
+            kind += "-clamped"  # stored values beyond the new bound are moved onto it on start
+        emit(kind, subject, n.pos_of(key), old=_bound(before), new=_bound(after))
 
 
 # -- enums -------------------------------------------------------------------------------------
@@ -335,6 +389,11 @@ def _enum(name: str, o: Enum | None, n: Enum | None, emit: Emit) -> None:
         subject = f"{name}.{value}"
         if vo is None or vn is None:
             here = vn or vo
-            emit("enum-value-added" if vo is None else "enum-value-removed", subject, here.pos, name=value)
+            former = dict(n.former_values)
+            if vo is not None and value in former:
+                # located where the migration is declared: the new side's enum
+                emit("enum-value-removed-migrated", subject, n.pos, name=value, new=former[value])
+            else:
+                emit("enum-value-added" if vo is None else "enum-value-removed", subject, here.pos, name=value)
         elif (vo.label, vo.description, vo.color) != (vn.label, vn.description, vn.color):
             emit("enum-value-label-changed", subject, vn.pos, name=value)

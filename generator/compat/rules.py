@@ -74,9 +74,16 @@ RULES: dict[str, Rule] = {
         "breaking", (W, S, C), "new field creates must send ({type}, no default, not nullable)"
     ),
     "field-removed": _rule("breaking", (R, W, C), "field removed ({type})"),
+    "field-renamed": _rule("breaking", (R, W, C), "renamed from {old}: stored values move to the new name on start"),
     "field-type-changed": _rule("breaking", (R, W, S, C), "type {old} became {new}"),
+    "field-type-changed-migrated": _rule(
+        "breaking", (R, W, C), "type {old} became {new}; stored values are migrated on start ({how})"
+    ),
     "foreign-key-changed": _rule("breaking", (W, S), "refers to {new} instead of {old}"),
     "nullable-removed": _rule("breaking", (W, S), "no longer nullable ({new}): null is refused"),
+    "nullable-removed-migrated": _rule(
+        "breaking", (W,), "no longer nullable ({new}): null is refused; stored nulls become {to} on start"
+    ),
     "nullable-added": _rule("risky", (R,), "now nullable ({new}): readers may get null"),
     "update-mutable-to-immutable": _rule("breaking", (W, C), "mutable became immutable: updates are refused"),
     "update-mutable-to-server-set": _rule(
@@ -94,8 +101,14 @@ RULES: dict[str, Rule] = {
     "default-removed": _rule("risky", (W,), "default {old} removed: creates that leave it out get the empty value"),
     "default-changed": _rule("risky", (W,), "default {old} became {new}"),
     "min-raised": _rule("breaking", (W, S), "min {old} became {new}: smaller values are refused"),
+    "min-raised-clamped": _rule(
+        "breaking", (W,), "min {old} became {new}: smaller values are refused; stored ones are raised to it on start"
+    ),
     "min-lowered": _rule("risky", (R,), "min {old} became {new}: readers may get smaller values"),
     "max-lowered": _rule("breaking", (W, S), "max {old} became {new}: larger values are refused"),
+    "max-lowered-clamped": _rule(
+        "breaking", (W,), "max {old} became {new}: larger values are refused; stored ones are lowered to it on start"
+    ),
     "max-raised": _rule("risky", (R,), "max {old} became {new}: readers may get larger values"),
     "min-items-raised": _rule("breaking", (W, S), "minItems {old} became {new}: shorter collections are refused"),
     "min-items-lowered": _rule("risky", (R,), "minItems {old} became {new}: readers may get shorter collections"),
@@ -120,6 +133,11 @@ RULES: dict[str, Rule] = {
     "enum-removed": _rule("safe", (D,), "enum {name} removed (fields that used it are reported on their own)"),
     "enum-value-added": _rule("risky", (R,), "new value {name!r}: strict readers meet an unknown value"),
     "enum-value-removed": _rule("breaking", (W, S, C), "value {name!r} removed: stored values holding it are refused"),
+    "enum-value-removed-migrated": _rule(
+        "breaking",
+        (W, C),
+        "value {name!r} removed: writers sending it are refused; stored ones become {new!r} on start",
+    ),
     "enum-value-label-changed": _rule("safe", (C, D), "label of {name!r} changed"),
     # -- project --------------------------------------------------------------------------------
     "project-version-changed": _rule("safe", (D,), "version {old} became {new}"),

@@ -68,6 +68,11 @@ def full_registry(tmp_path_factory: pytest.TempPathFactory, run_generator: RunGe
     """The full registry, generated with this project's WebUI settings; its python/ directory."""
     root = tmp_path_factory.mktemp("webui-registry")
     schema, out = root / "schema", root / "out"
+    # this project's hand-written facts, as schema/ keeps them: Action is an operation object
+    # (overrides/) and the state its handlers change (ServerState) is the application's own
+    shutil.copytree(REPO_ROOT / "schema" / "overrides", schema / "overrides")
+    (schema / "objects").mkdir()
+    shutil.copy(REPO_ROOT / "schema" / "objects" / "server-state.yaml", schema / "objects")
     done = run_generator("import-stalwart", SHARED_DIR / "stalwart" / "schema.json", "--out", schema)
     assert done.returncode == 0, done.stderr
     add_project_settings(schema / "project.yaml")

@@ -8,7 +8,9 @@ of its own, re-created here by general rules rather than remembered from an impo
 - top-level defaults are in wire form (milliseconds, bytes, sets as {"member": true} with sorted keys, object lists
   as {"0": item}); inside a nested object, durations and sizes are human ("1m") and lists are
   arrays; a type with a shorthand (`SHORTHANDS`) uses it when only that field is given;
-- placeholder enums stand in for enums the source lacks, so they are not published.
+- placeholder enums stand in for enums the source lacks, so they are not published;
+- an object marked `published: false` (served here, not part of the published registry) is left
+  out, with its own schema, form and list.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class Exporter:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.objects = {o.name: o for o in registry.objects}
+        self.published = [o for o in registry.objects if o.published]
+        # the schemas of unpublished objects (an object's own schema has its name)
+        self.unpublished = {o.name for o in registry.objects if not o.published}
 
     def export(self) -> dict[str, Any]:
         out = {
@@ -47,7 +52,7 @@ class Exporter:
     # -- WebUI ------------------------------------------------------------------------------------
 
     def forms_section(self) -> dict[str, Any]:
-        out = {o.jmap_name: o.form for o in self.registry.objects if o.form is not None}
+        out = {o.jmap_name: o.form for o in self.published if o.form is not None}
         object_names = {o.name for o in self.registry.objects}
         for schema in self.registry.schemas.values():
             if schema.form is not None and schema.name not in object_names:
@@ -56,7 +61,7 @@ class Exporter:
 
     def lists_section(self) -> dict[str, Any]:
         out = {}
-        for obj in self.registry.objects:
+        for obj in self.published:
             if obj.webui_list is not None:
                 body = dict(obj.webui_list)
                 for key in ("filters", "itemActions", "massActions"):
@@ -94,7 +99,7 @@ class Exporter:
 
     def objects_section(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for obj in self.registry.objects:
+        for obj in self.published:
             if obj.kind == "view":
                 out[obj.jmap_name] = {"type": "view", "objectName": self.objects[obj.view_of or ""].jmap_name}
                 continue
@@ -111,6 +116,8 @@ class Exporter:
     def schemas_section(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for schema in self.registry.schemas.values():
+            if schema.name in self.unpublished:
+                continue
             if not schema.is_union:
                 out[schema.jmap_name] = {"type": "single", "schemaName": schema.jmap_name}
                 continue
@@ -126,7 +133,7 @@ class Exporter:
     def fields_section(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for schema in self.registry.schemas.values():
-            if schema.is_union:
+            if schema.is_union or schema.name in self.unpublished:
                 continue
             fields = sorted(schema.fields, key=lambda f: f.name)
             body: dict[str, Any] = {"properties": {f.name: self.property(f) for f in fields}}

@@ -1,6 +1,8 @@
-"""The command line, compatible with the real stalwart-cli: `stalwart-cli [GLOBAL] COMMAND ...` with
+"""The command line, compatible with the product's own CLI: `<cli> [GLOBAL] COMMAND ...` with
 get, query, create, update, delete, describe, apply, snapshot and completion; the global flags (`--url`,
-`--api-key` | `--user`/`--password`, `-k`, `--debug`, `--no-color`, `--json`) may come anywhere.
+`--api-key` | `--user`/`--password`, `-k`, `--debug`, `--no-color`, `--json`) may come anywhere;
+the first five default to the environment variables `<PREFIX>_URL`, `_TOKEN`, `_USER`, `_PASSWORD`
+and `_DEBUG`, the prefix being the project's `envPrefix` setting.
 
 The generated `cli` module hands in a `CliSpec` (command names, variants, list columns and
 filters, where the describe tables live); values are parsed and checked by the runtime codec
@@ -30,6 +32,7 @@ from .cli_values import (
     UsageError,
     all_fields,
     check_writable,
+    condition_target,
     did_you_mean,
     field_named,
     find_target,
@@ -46,8 +49,8 @@ PAGE = 500  # ids per /set destroy: the session's maxObjectsInSet default
 
 @dataclass(frozen=True)
 class CliObject:
-    name: str  # schema name, e.g. SpamDnsblSettings
-    command: str  # kebab-case, e.g. spam-dnsbl-settings
+    name: str  # schema name, e.g. MailSettings
+    command: str  # kebab-case, e.g. mail-settings
     variants: Mapping[str, str]  # kebab-case variant → variant name
     columns: tuple[str, ...] = ()  # default query columns (the schema's list)
     filters: tuple[str, ...] = ()  # the list's filter conditions (`text` and friends)
@@ -62,6 +65,11 @@ class CliSpec:
     enums: Callable[[], Mapping[str, Any]] = dict
     default_url: str = "http://127.0.0.1:8080"
     version: str = ""
+    env_prefix: str = ""  # the global flags' environment variables are <env_prefix>_URL, ...; "" = from program
+
+    def env_name(self, what: str) -> str:
+        """`URL` → `<PREFIX>_URL`."""
+        return f"{self.env_prefix or self.program.upper().replace('-', '_')}_{what}"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,16 +84,17 @@ def _globals(parser: argparse.ArgumentParser, spec: CliSpec, top: bool) -> None:
     def default(value: Any) -> Any:
         return value if top else argparse.SUPPRESS
 
-    env = os.environ.get
+    def env(what: str, fallback: str | None = None) -> str | None:
+        return os.environ.get(spec.env_name(what), fallback)
+
+    url, token, user, password = (spec.env_name(w) for w in ("URL", "TOKEN", "USER", "PASSWORD"))
     group = parser.add_argument_group("global options")
-    group.add_argument("--url", default=default(env("STALWART_URL", spec.default_url)), help="env STALWART_URL")
-    group.add_argument("--api-key", default=default(env("STALWART_TOKEN")), help="bearer token (env STALWART_TOKEN)")
-    group.add_argument("--user", default=default(env("STALWART_USER")), help="HTTP Basic user (env STALWART_USER)")
-    group.add_argument("--password", default=default(env("STALWART_PASSWORD")), help="env STALWART_PASSWORD")
+    group.add_argument("--url", default=default(env("URL", spec.default_url)), help=f"env {url}")
+    group.add_argument("--api-key", default=default(env("TOKEN")), help=f"bearer token (env {token})")
+    group.add_argument("--user", default=default(env("USER")), help=f"HTTP Basic user (env {user})")
+    group.add_argument("--password", default=default(env("PASSWORD")), help=f"env {password}")
     group.add_argument("-k", "--insecure", action="store_true", default=default(False), help="accept any TLS cert")
-    group.add_argument(
-        "--debug", action="store_true", default=default(bool(env("STALWART_DEBUG"))), help="log HTTP to stderr"
-    )
+    group.add_argument("--debug", action="store_true", default=default(bool(env("DEBUG"))), help="log HTTP to stderr")
     group.add_argument("--no-color", action="store_true", default=default(False), help="never colour (or NO_COLOR)")
 
 
@@ -190,7 +199,7 @@ def split_where(text: str) -> tuple[str, str, str]:
 
 
 def _canonical_x(text: str) -> str:
-    """`x:Domain`, `X:domain` and `domain` alike (the real CLI's `x:` prefix), compared without
+    """`x:Domain`, `X:domain` and `domain` alike (the product CLI's `x:` prefix), compared without
     dashes and case (the pages' kebab-case)."""
     bare = text.strip()
     if bare[:2].lower() == "x:":
@@ -216,8 +225,8 @@ class Cli:
     # -- names -----------------------------------------------------------------------------------
 
     def resolve(self, text: str, variants: bool = False) -> tuple[CliObject, ObjectDesc, str | None]:
-        """`spam-dnsbl-settings`, `SpamDnsblSettings`, `x:spamdnsblsettings` or (create only)
-        `action/reload-settings`, in any case."""
+        """`mail-settings`, `MailSettings`, `x:mailsettings` or (create only) `task/reload-settings`
+        (an object and one of its variants), in any case."""
         name, slash, variant_text = text.partition("/")
         wanted = _canonical_x(name)
         found = next((o for o in self.spec.objects if wanted == o.name.lower()), None)
@@ -552,9 +561,8 @@ class Cli:
                 continue
             if suffix and known.type.kind not in COMPARABLE:
                 raise UsageError(f"{known.name!r} is not a number or date: it takes =, not a comparison")
-            t = known.type.item if known.type.kind == "set" and known.type.item else known.type
-            member_field = FieldDesc(known.name, t)
-            out[known.name + suffix] = parse_value(self.registry, Target(known.name, member_field, t), value)
+            target = condition_target(known, bool(suffix))
+            out[known.name + suffix] = parse_value(self.registry, target, value)
         return out
 
     def query(self) -> None:
@@ -706,7 +714,7 @@ def run(spec: CliSpec, argv: Sequence[str] | None = None) -> int:
     except RecursionError:  # a value past Python's recursion limit, from the server or an argument
         print("error: a value is nested too deeply to handle", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # `stalwart-cli ... | head`
+    except BrokenPipeError:  # `<cli> ... | head`
         return 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

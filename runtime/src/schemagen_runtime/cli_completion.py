@@ -1,4 +1,4 @@
-"""Shell completion scripts (`stalwart-cli completion bash|zsh|fish`), written from the generated
+"""Shell completion scripts (`<cli> completion bash|zsh|fish`), written from the generated
 object table: commands, object names, `object/variant` forms for create, and the flags."""
 
 from __future__ import annotations

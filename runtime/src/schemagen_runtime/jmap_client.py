@@ -1,6 +1,6 @@
 """A small JMAP-over-HTTP client: one request, its method responses, typed exceptions.
 
-Standard library only (urllib), so `stalwart-cli --help` and one `get` import almost nothing.
+Standard library only (urllib), so `<cli> --help` and one `get` import almost nothing.
 Whatever the caller passes and whatever the server answers, it raises only JmapError subclasses:
 a URL or credential it cannot send is a ConfigurationError before anything is sent, and a reply
 of the wrong shape (not JSON, no response to the call, arguments that are not an object, a

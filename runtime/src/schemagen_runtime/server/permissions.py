@@ -1,6 +1,6 @@
 """Permission names: `<prefix><Verb>` per object (the descriptors' `permission_prefix`) and, for an
 operation object, one per variant it runs: the object's name with a lower-case first letter, then
-the variant (`Action` + `ReloadSettings` → `actionReloadSettings`). A registry enum named
+the variant (`Task` + `ReloadSettings` → `taskReloadSettings`). A registry enum named
 `Permission` adds the names it lists (permissions of parts of the product served elsewhere)."""
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Imports are deferred to the command that needs them: a `generate` with nothing to do loads no
 schema, template or formatter, and finishes in a fraction of a second (generator/incremental.py).
+`--schema` and `--out` default to `schema/` and `generated/` in the current directory, checkout or
+not: the generator reads nothing of the tree it was installed from (generator/resources.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from .diagnostics import SchemaError
 if TYPE_CHECKING:
     from .ir import Registry
 
-ROOT = Path(__file__).resolve().parent.parent
 OWN_COMMANDS = ("generate", "check")
 
 
@@ -115,8 +116,8 @@ def parser(with_importers: bool = True) -> argparse.ArgumentParser:
         ("check", cmd_check, "render in memory and fail with a diff if the output tree differs"),
     ):
         cmd = sub.add_parser(name, help=helptext)
-        cmd.add_argument("--schema", type=Path, default=ROOT / "schema", help="schema directory (default: schema/)")
-        cmd.add_argument("--out", type=Path, default=ROOT / "generated", help="output directory (default: generated/)")
+        cmd.add_argument("--schema", type=Path, default=Path("schema"), help="schema directory (default: schema/)")
+        cmd.add_argument("--out", type=Path, default=Path("generated"), help="output directory (default: generated/)")
         cmd.set_defaults(func=func)
         if name == "generate":
             cmd.add_argument("-v", "--verbose", action="store_true", help="list changed inputs and what was redone")

@@ -1,18 +1,16 @@
-"""Formatting stage: generated Python goes through ruff's formatter, black-compatible and pinned.
+"""Formatting stage: generated Python goes through ruff's formatter, pinned, and nothing else.
 
-black itself needs ~25 s for one 850 KB module on this class of machine and ruff ~0.05 s, so ruff
-formats, in one process for all files (one start-up, however many files). The output must still
-be black-clean (tests/test_black_clean.py runs `black --check` on it), and ruff deviates from black
-where a line cannot be made to fit: it does not count pragma comments (`# noqa`) in a line's width,
-and does not parenthesize a string assigned or returned that is too long for the line. So a file
-in which ruff leaves such a line over the limit, and only such a file (a handful in the full
-registry), is formatted again by black; the test keeps this list of known deviations honest.
+ruff formats all files of a target in one process (one start-up, however many files): black
+needs ~25 s for one 850 KB module on this class of machine, ruff ~0.05 s. black is only the judge
+(tests/test_black_clean.py runs `black --check` on the output): where the two differ (a line too
+long only through a pragma comment; a string too long for its line in an annotated assignment,
+which black parenthesizes), the view models write a form both print the same way
+(targets/python_models.py), so no output needs a second formatter.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -66,13 +64,9 @@ class PendingFormat:
             if self._ruff.returncode != 0:  # a template bug: name the output, not just ruff's line
                 raise RuntimeError(f"generated Python does not parse:\n{errors.strip()}")
             root = Path(self._scratch.name)
-            formatted = {rel: (root / rel).read_text(encoding="utf-8") for rel in self.sources}
+            return {rel: (root / rel).read_text(encoding="utf-8") for rel in self.sources}
         finally:
             self.close()
-        overlong = [rel for rel, text in formatted.items() if _black_may_differ(text)]
-        if overlong:
-            formatted.update(_black(formatted, overlong))
-        return formatted
 
     def close(self) -> None:
         if self._ruff is not None and self._ruff.poll() is None:
@@ -86,23 +80,3 @@ class PendingFormat:
 def format_python_files(sources: dict[str, str]) -> dict[str, str]:
     """Format many Python sources at once; keys are relative paths, used in error messages."""
     return PendingFormat(sources).result()
-
-
-_PRAGMA = re.compile(r"#\s*(?:noqa|type:|pyright:|pylint:|mypy:|nosec|isort:)")
-# `name = "..."`, `name: T = "..."` or `return "..."`; formatted keyword arguments have no spaces around "="
-_STRING_VALUE = re.compile(r"\s*(?:return\s+|[A-Za-z_][\w.]*(?::[^=]*)? = )[rRbBuUfF]{0,2}[\"']")
-
-
-def _black_may_differ(text: str) -> bool:
-    """A line over the limit of a kind where ruff's output is known not to be black's."""
-    return len(text) > LINE_LENGTH and any(
-        len(line) > LINE_LENGTH and (_PRAGMA.search(line) or _STRING_VALUE.match(line)) for line in text.splitlines()
-    )
-
-
-def _black(sources: dict[str, str], paths: list[str]) -> dict[str, str]:
-    import black  # ~0.1 s to import: only when some file needs it
-    from black.mode import TargetVersion
-
-    mode = black.Mode(line_length=LINE_LENGTH, target_versions={TargetVersion.PY311})
-    return {rel: black.format_str(sources[rel], mode=mode) for rel in paths}

@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from .resources import TEMPLATES_DIR
 
 
 def _py(value: Any) -> str:

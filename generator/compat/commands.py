@@ -16,8 +16,6 @@ from .report import FORMATS, failing, github, ndjson, text
 from .sides import Side, SideError, load_side
 from .waivers import apply_waivers, unknown_kinds
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-
 
 def _fail(message: str, details: tuple[str, ...] = ()) -> int:
     for line in details:
@@ -26,9 +24,9 @@ def _fail(message: str, details: tuple[str, ...] = ()) -> int:
     return 2
 
 
-def _repository(new: str) -> tuple[Path, str]:
-    """The git repository revisions are read from (the one holding NEW, else the current one), and
-    the schema directory's path inside it (NEW's, else `schema`)."""
+def _repository(new: str) -> tuple[Path | None, str]:
+    """The git repository revisions are read from (the one holding NEW, else the current one; None
+    outside any), and the schema directory's path inside it (NEW's, else `schema`)."""
     is_dir = Path(new).is_dir()
     try:
         found = subprocess.run(
@@ -38,9 +36,9 @@ def _repository(new: str) -> tuple[Path, str]:
             check=False,
         )
     except OSError:  # no git: a revision side then fails with a clear error of its own
-        return Path.cwd(), "schema"
+        return None, "schema"
     if found.returncode != 0:
-        return Path.cwd(), "schema"
+        return None, "schema"
     top = Path(found.stdout.strip())
     try:
         return top, Path(new).resolve().relative_to(top.resolve()).as_posix() if is_dir else "schema"
@@ -60,10 +58,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         old_spec, new_spec = sides
     repo, inner = _repository(new_spec)
     try:
-        old: Side = load_side(old_spec, repo, inner)
-        new: Side = load_side(new_spec, repo, inner)
+        old: Side = load_side(old_spec, repo or Path.cwd(), inner)
+        new: Side = load_side(new_spec, repo or Path.cwd(), inner)
     except SideError as exc:
-        return _fail(str(exc), exc.details)
+        revision = not (Path(old_spec).exists() and Path(new_spec).exists())
+        hint = " (not inside a git repository, which a revision side needs)" if repo is None and revision else ""
+        return _fail(f"{exc}{hint}", exc.details)
     bad = unknown_kinds(new.registry)
     if bad:
         return _fail(f"{len(bad)} bad waiver(s) in {new_spec}", tuple(bad))
@@ -108,7 +108,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     cmd.add_argument("sides", nargs="*", metavar="OLD NEW", help="the two sides, old first")
     cmd.add_argument("--against", metavar="REV", help="compare NEW (default: schema/) with this side")
-    cmd.add_argument("--schema", type=Path, default=ROOT / "schema", help="the default NEW side (schema/)")
+    cmd.add_argument("--schema", type=Path, default=Path("schema"), help="the default NEW side (schema/)")
     cmd.add_argument("--format", choices=FORMATS, default="text", help="text (default), json (NDJSON), github")
     cmd.add_argument(
         "--fail-on",
@@ -119,5 +119,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd.set_defaults(func=cmd_diff)
     cmd = sub.add_parser("changelog", help="write the `changes` section from a directory of published versions")
     cmd.add_argument("history", type=Path, help="directory of schema-vX.Y.Z.json[.gz] files")
-    cmd.add_argument("--out", type=Path, default=ROOT / "schema" / "changes.yaml", help="default: schema/changes.yaml")
+    cmd.add_argument("--out", type=Path, default=Path("schema", "changes.yaml"), help="default: schema/changes.yaml")
     cmd.set_defaults(func=cmd_changelog)

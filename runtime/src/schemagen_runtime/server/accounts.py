@@ -16,15 +16,24 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING, Any
 
 from .auth import Principal
 
-_HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's (RFC 9106 low-memory) parameters. argon2-cffi comes with the
+    `server` extra: imported on first use, so importing the server package needs only the standard
+    library and serve() can name the missing extra (serving.require_server_extra)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 class AccountError(ValueError):
@@ -45,7 +54,7 @@ class Accounts:
     def __init__(self, accounts: dict[str, Account]) -> None:
         self._accounts = accounts
         # Checked when the name is unknown, so an unknown name costs what a wrong password does.
-        self._decoy = _HASHER.hash("decoy password")
+        self._decoy = _hasher().hash("decoy password")
 
     def __len__(self) -> int:
         return len(self._accounts)
@@ -63,13 +72,15 @@ class Accounts:
                 raise AccountError("ADMIN_USER and ADMIN_PASSWORD must be set together")
             if admin_user != admin_user.strip() or not admin_user.isprintable():
                 raise AccountError("ADMIN_USER must be printable text without surrounding spaces")
-            accounts[admin_user] = Account(admin_user, _HASHER.hash(admin_password), None)
+            accounts[admin_user] = Account(admin_user, _hasher().hash(admin_password), None)
         return cls(accounts)
 
     def verify(self, name: str, password: str) -> Principal | None:
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         account = self._accounts.get(name)
         try:
-            _HASHER.verify(account.password_hash if account else self._decoy, password)
+            _hasher().verify(account.password_hash if account else self._decoy, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return account.principal() if account else None
@@ -108,7 +119,7 @@ def _account(path: str, name: str, body: Any, shape: str) -> Account:
     elif not isinstance(password, str) or not password:
         raise AccountError(f"{where}: 'password' must be non-empty text")
     else:
-        hashed = _HASHER.hash(password)
+        hashed = _hasher().hash(password)
     return Account(name, hashed, frozenset(permissions))
 
 

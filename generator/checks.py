@@ -28,6 +28,8 @@ def _field_checks(field: Field) -> Iterator[Diagnostic]:
         )
     if field.max_length is not None and kind != "string":
         yield Diagnostic(field.pos_of("maxLength"), f"'maxLength' applies to strings, but '{field.name}' is {kind}")
+    if field.secret and kind != "string":
+        yield Diagnostic(field.pos_of("secret"), f"'secret' applies to strings, but '{field.name}' is {kind}")
     if field.min is not None and field.max is not None and field.min > field.max:
         yield Diagnostic(
             field.pos_of("max"), f"'{field.name}' has min {field.min} above max {field.max}", "min-above-max"

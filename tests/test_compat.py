@@ -279,6 +279,12 @@ CASES: list[tuple[str, Mutation, set[tuple[str, str]], set[tuple[str, str]]]] = 
         {("validator-removed", "Store.name")},
     ),
     (
+        "secret flag",
+        _set(f"{STORE}|name|secret", True),
+        {("secret-added", "Store.name")},
+        {("secret-removed", "Store.name")},
+    ),
+    (
         "field enterprise",
         _set(f"{STORE}|name|enterprise", True),
         {("field-enterprise-added", "Store.name")},

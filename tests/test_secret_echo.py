@@ -9,25 +9,35 @@ validationFailed on its path. The rule is patch.py's docstring; runtime/masks.py
 
 The server tests run a real server over HTTP on the full imported registry and read the stored
 secret from the server's SQLite file, since get never shows it; the codec tests cover what the
-registry has no instance of (maps of secrets, recursive schemas, a null secret).
+registry has no instance of (maps of secrets, recursive schemas, a null secret). A field flagged
+`secret: true` (a URI the crate's output masks, though schema.json publishes it as a plain `uri`)
+follows the same rule: tested on the committed registry, imported with the crate, and its CLI.
 """
 
 # ruff: noqa: F811  (tests take the fixtures imported from test_full_registry as parameters)
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
-from jmap_server import Server
+from conftest import REPO_ROOT
+from jmap_server import ADMIN_TOKEN, Server
 from schemagen_runtime.codec import Ctx, decode_object
 from schemagen_runtime.descriptors import FieldDesc, ObjectDesc, ProjectDesc, Registry, SchemaDesc, TypeDesc
 from schemagen_runtime.descriptors import VariantDesc as Variant
 from schemagen_runtime.errors import set_error
 from schemagen_runtime.patch import apply_patch, check_writes
 from test_full_registry import Generated, documented_create, full, server  # noqa: F401  (its module-scoped fixtures)
+
+from generator.schema_loader import load_registry
 
 MASK = "****"
 NOT_AN_ECHO = "'****' is how get masks a secret; send the secret itself"
@@ -247,6 +257,83 @@ def test_a_top_level_variant_change_refuses_the_mask_where_nothing_of_that_type_
     assert stored(server, "DnsServer", dns) == before
     assert server.update_one("DnsServer", dns, unmasked(sig0)) is None  # the mask was its only problem
     assert stored(server, "DnsServer", dns)["key"] == {"@type": "Text", "secret": "a real secret"}
+
+
+# -- a field flagged `secret: true`: PasswordCredential's `otpAuth`, a URI ----------------------------
+
+OTP = "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example"
+
+
+@pytest.fixture(scope="module")
+def committed() -> Generated:
+    """schema/ and generated/ as committed: imported with the crate, which flags `otpAuth`."""
+    registry, _ = load_registry(REPO_ROOT / "schema")
+    return Generated(REPO_ROOT / "schema", REPO_ROOT / "generated", registry)
+
+
+@pytest.fixture(scope="module")
+def committed_server(committed: Generated, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("committed"), pythonpath=str(committed.python)).start()
+    yield srv
+    log = srv.stop()
+    assert "Traceback" not in log, log
+
+
+@pytest.fixture(scope="module")
+def otp_account(committed: Generated, committed_server: Server) -> str:
+    domain = committed_server.create_one("Domain", documented_create(committed, "Domain"))
+    credentials = [password("first") | {"otpAuth": OTP}, password("second")]
+    payload = documented_create(committed, "Account", name="otp", domainId=domain, credentials=credentials)
+    return committed_server.create_one("Account", payload)
+
+
+def test_a_flagged_field_is_a_secret_by_flag_not_by_format(committed: Generated) -> None:
+    field = next(f for f in committed.registry.schemas["PasswordCredential"].fields if f.name == "otpAuth")
+    assert (field.type.format, field.secret, field.is_secret) == ("uri", True, True)
+
+
+def test_a_flagged_field_is_masked_on_get(committed_server: Server, otp_account: str) -> None:
+    shown = committed_server.get_one("Account", otp_account)
+    assert shown["credentials"]["0"]["otpAuth"] == MASK
+    assert shown["credentials"]["1"]["otpAuth"] is None  # nothing stored: nothing to mask
+    assert "JBSWY3DPEHPK3PXP" not in json.dumps(shown)
+    assert stored(committed_server, "Account", otp_account)["credentials"]["0"]["otpAuth"] == OTP
+
+
+def test_an_echoing_update_keeps_a_flagged_field(committed_server: Server, otp_account: str) -> None:
+    server = committed_server
+    shown = server.get_one("Account", otp_account)
+    assert server.update_one("Account", otp_account, echo(shown)) is None  # everything get showed, sent back
+    assert server.update_one("Account", otp_account, {"credentials/0": shown["credentials"]["0"]}) is None
+    assert server.update_one("Account", otp_account, {"credentials/0/otpAuth": MASK}) is None
+    assert stored(server, "Account", otp_account)["credentials"]["0"]["otpAuth"] == OTP
+    # where nothing was stored, the mask is refused, as for a secret format
+    before = stored(server, "Account", otp_account)
+    not_an_echo(server.update_one("Account", otp_account, {"credentials/1/otpAuth": MASK}), "credentials/1/otpAuth")
+    assert stored(server, "Account", otp_account) == before
+    # a new value replaces it, and is still checked as the URI it is
+    replaced = OTP.replace("alice", "bob")
+    assert server.update_one("Account", otp_account, {"credentials/0/otpAuth": replaced}) is None
+    assert stored(server, "Account", otp_account)["credentials"]["0"]["otpAuth"] == replaced
+    refused = server.update_one("Account", otp_account, {"credentials/0/otpAuth": "not a uri"})
+    assert refused is not None and refused["properties"] == ["credentials/0/otpAuth"], refused
+
+
+def test_the_cli_snapshot_leaves_a_flagged_field_out(committed_server: Server, otp_account: str) -> None:
+    cli = Path(sys.executable).with_name("stalwart-cli")
+    env = {**os.environ, "STALWART_URL": committed_server.url, "STALWART_TOKEN": ADMIN_TOKEN, "NO_COLOR": "1"}
+    env["PYTHONPATH"] = str(REPO_ROOT / "generated" / "python") + os.pathsep + env.get("PYTHONPATH", "")
+
+    def snapshot(*extra: str) -> subprocess.CompletedProcess[str]:
+        args = [str(cli), "snapshot", "domain", "account", "--no-destroys", *extra]
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    plain = snapshot()
+    assert "otpAuth" not in plain.stdout and MASK not in plain.stdout
+    asked = snapshot("--include-secrets")
+    assert "warning: the server masked" in asked.stderr and "Credential.otpAuth" in asked.stderr
 
 
 # -- the rule on the codec: maps, recursive schemas, null secrets, creates -------------------------

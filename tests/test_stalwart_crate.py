@@ -1,6 +1,7 @@
 """`import-stalwart --crate`: the Rust registry crate (../shared/stalwart/registry-crate, read at run
 time) adds what schema.json leaves out, as features of the schema language; and the language
-features themselves (`keys`, `context`/`contexts`, bounds order, `publishedType`) on small schemas.
+features themselves (`keys`, `context`/`contexts`, bounds order, `publishedType`, `secret`) on small
+schemas.
 Every command runs as a real subprocess."""
 
 from __future__ import annotations
@@ -143,6 +144,81 @@ def test_the_crate_parser_keeps_where_each_fact_was_read() -> None:
     assert [(k.name, k.fields) for k in shared] == [("email", ("name", "domainId"))]
 
 
+# -- secrets: what the crate's output (`into_value`) masks as MASKED_PASSWORD -------------------------
+
+IMPL = "schema/structs_impl.rs"
+OTP_AUTH_MASKED = "map.insert_unchecked(Property::OtpAuth, JmapValue::Str(MASKED_PASSWORD.into()));"
+
+
+def test_the_crate_parser_reads_which_values_the_output_masks() -> None:
+    facts = read_crate(CRATE)
+    credential = facts.types["PasswordCredential"]
+    assert set(credential.masked) == {"secret", "otpAuth"}  # one unconditional, one under `if ...is_some()`
+    assert set(facts.types["OtpAuth"].masked) == {"otpCode", "otpUrl"}
+    lines = (CRATE / IMPL).read_text(encoding="utf-8").splitlines()
+    file, line = credential.masked["otpAuth"].split(":")
+    assert file == IMPL and lines[int(line) - 1].strip() == OTP_AUTH_MASKED
+    assert "expiresAt" in credential.shown and "expiresAt" not in credential.masked
+    # a call wrapped over several lines is read as one: AccountPassword's currentSecret
+    assert "currentSecret" in facts.types["AccountPassword"].masked
+    masked = {(name, prop) for name, t in facts.types.items() for prop in t.masked}
+    assert len(masked) == (CRATE / IMPL).read_text(encoding="utf-8").count("JmapValue::Str(MASKED_PASSWORD.into())")
+
+
+def test_a_value_the_crate_masks_is_imported_as_a_secret(imported: tuple[Path, str]) -> None:
+    schema, stderr = imported
+    credential = body(schema, "objects/account.yaml", "types", "PasswordCredential")["fields"]
+    assert credential["otpAuth"]["type"] == "uri?" and credential["otpAuth"]["secret"] is True
+    assert "secret" not in credential["secret"]  # a secret format already: nothing to add
+    assert "secret" not in credential["expiresAt"]
+    line = next(ln for ln in stderr.splitlines() if "PasswordCredential'].properties.otpAuth" in ln)
+    assert line.startswith("warning: $.fields['x:PasswordCredential'].properties.otpAuth.type: published as uri")
+    assert f"masks it as MASKED_PASSWORD ({IMPL}:" in line and "imported with `secret: true`" in line
+    flagged = [p for p in schema.rglob("*.yaml") if "secret: true" in p.read_text(encoding="utf-8")]
+    assert sorted(p.name for p in flagged) == ["account-password.yaml", "account.yaml"]
+
+
+def test_a_published_secret_the_crate_returns_unmasked_is_reported(tmp_path: Path, run_generator: RunGenerator) -> None:
+    copy = _crate_copy(tmp_path)
+    impl = copy / IMPL
+    text = impl.read_text(encoding="utf-8")
+    block = text.index("impl IntoValue for ApiKey {")
+    masked = "JmapValue::Str(MASKED_PASSWORD.into())"
+    at = text.index(masked, block)
+    impl.write_text(text[:at] + "self.secret.into_value()" + text[at + len(masked) :], encoding="utf-8")
+    line = text.count("\n", 0, at) + 1
+    out = tmp_path / "schema"
+    done = run_generator("import-stalwart", SCHEMA_JSON, "--crate", copy, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "warning: $.fields['x:ApiKey'].properties.secret.type: published as secret; the crate's output returns "
+        f"it unmasked ({IMPL}:{line}); schema.json's secret kept"
+    ) in done.stderr
+    assert body(out, "objects/api-key.yaml", "objects", "ApiKey")["fields"]["secret"]["type"] == "secret"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (OTP_AUTH_MASKED, "map.insert_unchecked(Property::OtpAuth, mask(self.otp_auth));", "cannot read the value"),
+        (OTP_AUTH_MASKED, "let masked = JmapValue::Str(MASKED_PASSWORD.into());", "expected `map.insert_unchecked"),
+        ("otp_auth: Default::default(),", "otp_auth: Some(MASKED_PASSWORD.to_string()),", "outside `into_value`"),
+    ],
+)
+def test_a_masked_value_of_another_shape_is_refused_with_file_and_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    copy = _crate_copy(tmp_path)
+    impl = copy / IMPL
+    lines = impl.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, text in enumerate(lines) if text.strip() == old)
+    lines[at] = lines[at].replace(old, new)
+    impl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CrateShapeError) as caught:
+        read_crate(copy)
+    assert caught.value.where == f"{IMPL}:{at + 1}" and message in caught.value.message
+
+
 def _crate_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "crate"
     shutil.copytree(CRATE, copy)
@@ -216,6 +292,10 @@ objects:
         type: Rule
         context: [RuleVariable]
         description: Where mail goes
+      recovery:
+        type: uri?
+        secret: true
+        description: Recovery link
 """
 
 
@@ -247,6 +327,25 @@ def test_language_features_reach_ir_page_and_descriptors(tmp_path: Path, run_gen
     descriptors = (out / "python/demo_registry/_registry/mailbox.py").read_text(encoding="utf-8")
     assert 'keys=(("address", ("local", "domain"), True),)' in descriptors
     assert 'validators=("emailLocalPart", "lowercase")' in descriptors
+    recovery = next(f for f in mailbox.fields if f.name == "recovery")
+    assert recovery.secret and recovery.is_secret and recovery.type.format == "uri"
+    assert "> Type: <code>Uri?</code> · secret\n" in page  # shown as the pages show a secret
+    assert 'F("recovery", T("string", format="uri", nullable=True, secret=True))' in descriptors
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [("secret: true", "'secret' applies to strings, but 'weight' is number"), ("secret: on", "boolean")],
+)
+def test_a_secret_flag_that_does_not_fit_is_refused(
+    tmp_path: Path, run_generator: RunGenerator, flag: str, message: str
+) -> None:
+    text = SMALL.replace("        max: 10\n", f"        max: 10\n        {flag}\n")
+    root = _schema(tmp_path, text)
+    done = run_generator("generate", "--schema", root, "--out", tmp_path / "out")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip() == flag)
+    assert f"schema/mailbox.yaml:{line}:9: " in done.stderr and message in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize(

@@ -304,6 +304,8 @@ def _field(subject: str, o: Field, n: Field, emit: Emit) -> None:
         emit("validator-added", subject, at("validators"), name=name)
     for name in sorted(set(o.validators) - set(n.validators)):
         emit("validator-removed", subject, at("validators"), name=name)
+    if o.secret != n.secret:  # the flag; a secret format shows as a type change
+        emit("secret-added" if n.secret else "secret-removed", subject, at("secret") if n.secret else n.pos)
     if o.enterprise != n.enterprise:
         emit("field-enterprise-added" if n.enterprise else "field-enterprise-removed", subject, n.pos)
     for key, what in (("filterable", "filterable"), ("sortable", "sortable")):

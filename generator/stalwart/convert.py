@@ -258,7 +258,7 @@ class Converter:
         for key in keys:
             if key in tspec:
                 body[key] = tspec[key]
-        for key in ("validators", "unique", "filterable", "sortable", "textIndex", "context"):
+        for key in ("secret", "validators", "unique", "filterable", "sortable", "textIndex", "context"):
             if key in crate:
                 body[key] = Flow(crate[key]) if isinstance(crate[key], list) else crate[key]
         if waivers:

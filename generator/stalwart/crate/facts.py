@@ -52,6 +52,10 @@ class TypeFacts:
     contexts: dict[str, tuple[str | None, str | None, str]] = field(
         default_factory=dict
     )  # property → (variables list, constants list, where)
+    # what `into_value` (the value get returns) writes per property, and where: MASKED_PASSWORD in
+    # place of the value (a secret), or the stored value itself
+    masked: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

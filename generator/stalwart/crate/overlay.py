@@ -2,8 +2,9 @@
 
 The converter (convert.py) asks, per schema, for the declaration order of its properties and, per
 field, for the keys the crate gives (validators, unique, filterable/sortable, bounds order,
-expression context, set-default order, the type schema.json publishes wrongly). Each disagreement
-is a warning that names the JSON path and the crate's file:line.
+expression context, set-default order, the type schema.json publishes wrongly, a secret its output
+masks though schema.json publishes no secret format). Each disagreement is a warning that names
+the JSON path and the crate's file:line.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...ir import SECRET_FORMATS
 from ..published import NAMESPACE, jpath
 from ..source import Report
 from .facts import CrateFacts, TypeFacts
@@ -152,7 +154,40 @@ class CrateOverlay:
             self.check_foreign(facts, prop, spec["type"])
         if (corrected := self.corrected_type(facts, prop, spec["type"])) is not None:
             out["correctedType"] = corrected
+        if self.secret(facts, prop, spec["type"], (*path, "type")):
+            out["secret"] = True
         return out
+
+    def secret(self, facts: TypeFacts, prop: str, tspec: dict[str, Any], path: tuple[str, ...]) -> bool:
+        """Whether the field needs `secret: true`: the crate's output (`into_value`) masks it as
+        MASKED_PASSWORD while schema.json publishes a string format that is no secret. The other
+        disagreement, a published secret the output returns as stored, is reported; the published
+        format is kept (the stricter of the two)."""
+        published = (tspec.get("format") or "string") if tspec["type"] == "string" else tspec["type"]
+        if prop in facts.masked:
+            where = facts.masked[prop]
+            if published in SECRET_FORMATS:
+                return False
+            if tspec["type"] != "string":
+                self.report.warn(
+                    path,
+                    f"the crate's output masks it as MASKED_PASSWORD ({where}) but schema.json publishes a "
+                    f"{published}, which cannot hold the mask; not imported as a secret",
+                )
+                return False
+            self.report.warn(
+                path,
+                f"published as {published}, not a secret; the crate's output masks it as MASKED_PASSWORD "
+                f"({where}): imported with `secret: true`",
+            )
+            return True
+        if prop in facts.shown and published in SECRET_FORMATS:
+            self.report.warn(
+                path,
+                f"published as {published}; the crate's output returns it unmasked ({facts.shown[prop]}); "
+                "schema.json's secret kept",
+            )
+        return False
 
     def check_foreign(self, facts: TypeFacts, prop: str, tspec: dict[str, Any]) -> None:
         """A foreign key of the crate must be published as an id (or a set of ids) of its object."""

@@ -2,8 +2,9 @@
 
 structs.rs gives each type's fields in declaration order (serde renames give the published names)
 and each union's variants; structs_impl.rs gives, per type, the `validate` bounds, the `index`
-keys, the `Default` values, the JSON-patch rules (server-set, read-only, string validators) and the
-expression contexts (`ctx_*`); enums.rs the variable and constant lists those contexts name;
+keys, the `Default` values, the JSON-patch rules (server-set, read-only, string validators), the
+output get returns (`into_value`: which values it masks as MASKED_PASSWORD) and the expression
+contexts (`ctx_*`); enums.rs the variable and constant lists those contexts name;
 properties_impl.rs and enums_impl.rs the published spelling of every Rust name and each object's
 indexes. Each reader expects the regular shape the crate's generator writes and raises
 CrateShapeError naming file:line where it finds something else.
@@ -34,6 +35,12 @@ VALIDATORS = re.compile(r"with_validators\(&\[([^\]]*)\]\)")
 DEFAULT_FIELD = re.compile(r" {12}(\w+): (.*)$")
 CTX_KEY = re.compile(r"\s*(property|allowed_variables|allowed_constants): (.+),$")
 STATIC = re.compile(r"pub static (\w+): &\[(\w+)\] = &\[(.*)\];?$", re.S)
+# `into_value`: `map.insert_unchecked(Property::X, <value>);`, possibly wrapped over several lines
+OUTPUT_INSERT = re.compile(r"\.insert_unchecked\(\s*Property::(\w+),\s*(.*?),?\s*\);$")
+OUTPUT_FIELD = re.compile(r"self\.(\w+)\.into_value\(\)")
+OUTPUT_LITERAL = re.compile(r'JmapValue::Str\("[^"\\]*"\.into\(\)\)')  # a union's `@type` tag
+MASK_CONSTANT = "MASKED_PASSWORD"
+OUTPUT_MASKED = f"JmapValue::Str({MASK_CONSTANT}.into())"
 INDEX_ARM = re.compile(r"ObjectType::(\w+) => vec!\[")
 INDEX = re.compile(
     r"IndexSchema::new\(\s*Property::(\w+),\s*IndexSchemaType::(\w+),\s*IndexSchemaValueType::(\w+),?\s*\)"
@@ -134,6 +141,7 @@ class ImplReader:
             "index": self.index,
             "default": self.default,
             "patch_property": self.patch,
+            "into_value": self.output,
         }
         for item in items(root, IMPLS):
             target = impl_target(item)
@@ -147,6 +155,11 @@ class ImplReader:
                     readers[fn.name](facts, fn)
                 elif fn.name.startswith("ctx_"):
                     self.context(facts, fn)
+                if fn.name != "into_value" and MASK_CONSTANT in fn.text:
+                    line = next(i for i, text in enumerate(fn.lines) if MASK_CONSTANT in text)
+                    raise CrateShapeError(
+                        fn.at(line), f"{MASK_CONSTANT} outside `into_value`: cannot tell which value it masks"
+                    )
 
     def prop(self, name: str, where: str) -> str:
         return self.names.of("Property", name, where)
@@ -227,6 +240,31 @@ class ImplReader:
                 if not all(m.startswith("StringValidator::") for m in members):
                     raise CrateShapeError(where, f"expected StringValidator values, got {match.group(1)!r}")
                 facts.validators[prop] = (tuple(m.split("::")[1] for m in members), where)
+
+    def output(self, facts: TypeFacts, fn: Function) -> None:
+        """`into_value`, the value get returns: each property written as MASKED_PASSWORD is a
+        secret; one written as `self.field.into_value()` is returned as stored."""
+        for i, statement in _statements(fn):
+            where = fn.at(i)
+            match = OUTPUT_INSERT.search(statement)
+            if match is None:
+                if MASK_CONSTANT in statement or "insert_unchecked" in statement:
+                    raise CrateShapeError(
+                        where, f"expected `map.insert_unchecked(Property::X, value);`, got {statement.strip()!r}"
+                    )
+                continue
+            prop, value = self.prop(match.group(1), where), match.group(2)
+            if value == OUTPUT_MASKED:
+                facts.masked[prop] = where
+            elif shown := OUTPUT_FIELD.fullmatch(value):
+                self.field(facts, shown.group(1), where)  # must be a field of the struct
+                facts.shown[prop] = where
+            elif not OUTPUT_LITERAL.fullmatch(value):
+                raise CrateShapeError(
+                    where,
+                    f"cannot read the value written for {prop}: expected `self.field.into_value()`, "
+                    f"`{OUTPUT_MASKED}` or a string literal, got {value!r}",
+                )
 
     def context(self, facts: TypeFacts, fn: Function) -> None:
         keys: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """The examples' values checked by the runtime itself, not by a second set of rules.
 
-The IR becomes the runtime's descriptors in memory, built from the very expressions
-python_registry.py writes into `_registry/`, and a chosen value goes through the steps the
+The IR becomes the runtime's descriptors in memory (`generator.runtime_descriptors`, the very
+objects python_registry.py prints into `_registry/`), and a chosen value goes through the steps the
 generated server and CLI run on it: a `--field` value is decoded and checked as the CLI checks one
 (`validate.check_value`), a create or update payload is decoded, patched, write-checked and
 validated as `x:Foo/set` does, and a query condition is compiled by the server's query filter. So
@@ -10,61 +10,18 @@ an example is valid exactly when the server says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from schemagen_runtime.codec import Ctx, decode_object, decode_value, defaults
-from schemagen_runtime.descriptors import (
-    MISSING,
-    EnumDesc,
-    FieldDesc,
-    ObjectDesc,
-    ProjectDesc,
-    SchemaDesc,
-    TypeDesc,
-    VariantDesc,
-)
-from schemagen_runtime.descriptors import Registry as RuntimeRegistry
+from schemagen_runtime.descriptors import MISSING, FieldDesc
 from schemagen_runtime.errors import Issue
 from schemagen_runtime.patch import apply_patch, check_writes
 from schemagen_runtime.server.protocol import MethodError
 from schemagen_runtime.server.query import compile_filter
-from schemagen_runtime.validate import check_value, validate
+from schemagen_runtime.validate import check_value, member_field, validate
 
 from ..ir import Field, Registry
-from .python_registry import enum_expr, field_expr, schema_expr
-
-# The names the generated `_registry` modules bind (`F(...)`, `T(...)`, `V(...)`).
-_DESCRIPTOR_NAMES: dict[str, Any] = {
-    "__builtins__": {},
-    "F": FieldDesc,
-    "T": TypeDesc,
-    "V": VariantDesc,
-    "SchemaDesc": SchemaDesc,
-    "EnumDesc": EnumDesc,
-}
-
-
-def _descriptor(expr: str) -> Any:
-    """The descriptor a generated `_registry` module builds from the same expression: literals
-    only (python_registry.py writes each value with repr), so the two can never differ."""
-    return eval(expr, _DESCRIPTOR_NAMES)
-
-
-def runtime_registry(registry: Registry) -> RuntimeRegistry:
-    p = registry.project
-    project = ProjectDesc(p.name, p.version, p.capability, p.namespace, p.api_path, p.package, p.distribution)
-    objects = tuple(ObjectDesc(o.name, o.jmap_name, o.kind, o.permission_prefix, o.name) for o in registry.managed)
-
-    def schema(name: str) -> SchemaDesc:
-        found = _descriptor(schema_expr(registry.schemas[name]))
-        assert isinstance(found, SchemaDesc)
-        return found
-
-    def enums() -> Mapping[str, EnumDesc]:
-        return {e.name: _descriptor(enum_expr(e)) for e in registry.enums.values()}
-
-    return RuntimeRegistry(project, objects, schema, enums)
+from ..runtime_descriptors import field_desc, runtime_registry
 
 
 def messages(issues: list[Issue]) -> list[str]:
@@ -81,13 +38,18 @@ class ExampleCheck:
     def accepts(self, f: Field, value: Any, member: bool = False) -> bool:
         """Whether the field takes `value` (as a member, for a set or a map key, when `member`),
         decoded and checked as the CLI checks a `--field` value."""
-        desc = _descriptor(field_expr(f))
-        if member and desc.type.kind in ("set", "map"):
-            inner = desc.type.item if desc.type.kind == "set" else desc.type.key
-            desc = FieldDesc(f.name, inner or TypeDesc("string"), validators=f.validators)
+        desc = field_desc(f)
+        t = desc.type
+        if member and t.kind in ("set", "map"):
+            t = (t.item if t.kind == "set" else t.key) or t
         ctx = Ctx()
-        decoded = decode_value(self.runtime, desc.type, value, ctx, f.name)
-        return not ctx.issues and not check_value(self.runtime, desc, decoded)
+        decoded = decode_value(self.runtime, t, value, ctx, f.name)
+        if ctx.issues:
+            return False
+        if t is not desc.type:  # a member: held to the checks the field makes of each member
+            checked = member_field(desc, t) or FieldDesc(f.name, t)
+            return not check_value(self.runtime, checked, decoded)
+        return not check_value(self.runtime, desc, decoded)
 
     def created(self, schema: str, payload: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """The object a create makes of `payload`, and why `x:Foo/set` would refuse it."""

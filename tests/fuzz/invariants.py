@@ -5,13 +5,27 @@ with a change."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from schemagen_runtime.descriptors import MISSING
 
 from . import known
 from .oracle import fail
 
 ABSENT = object()
+
+
+def _creation_time(f: Any) -> bool:
+    """A non-nullable utcDateTime without a default: the server sets it to the time of the create."""
+    return f.type.kind == "utcDateTime" and not f.type.nullable and f.default is MISSING
+
+
+def _is_utc(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value) is not None
+
+
 PLAIN_TEXT = (None, "string", "text")
 INTEGER_FORMATS = ("unsignedInteger", "integer", "size", "duration")
 INT64 = 2**63
@@ -225,6 +239,8 @@ class Invariants:
                 continue
             if kept and was is not ABSENT:
                 allowed = [was]
+            elif was is ABSENT and _creation_time(f) and _is_utc(now):
+                allowed = [now]  # the server fills it with the time of the create (servervalues.py)
             elif f.update == "serverSet":
                 allowed = [was, defaults.get(f.name)] if was is not ABSENT else [defaults.get(f.name)]
             else:

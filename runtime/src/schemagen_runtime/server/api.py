@@ -17,6 +17,7 @@ from .methods import Call, get, query
 from .protocol import CORE, MethodError, RequestProblem, invalid_arguments
 from .session import session_state
 from .setmethod import set_
+from .store_api import Session
 
 if TYPE_CHECKING:
     from .app import JmapApp
@@ -53,6 +54,11 @@ class ApiRequest:
                 "limit", f"{len(calls)} method calls; at most {limit} are allowed", limit="maxCallsInRequest"
             )
         return cls(tuple(using), calls, created)
+
+    @property
+    def writes(self) -> bool:
+        """Whether a call may change data: such a request runs in a write unit of the store."""
+        return any(name.endswith("/set") for name, _, _ in self.calls)
 
     @staticmethod
     def _shape(data: Any) -> tuple[list[str], list[tuple[str, dict[str, Any], str]], dict[str, str] | None]:
@@ -153,7 +159,13 @@ def _lookup(app: JmapApp, name: str, using: tuple[str, ...]) -> tuple[ObjectDesc
 
 
 def _run(
-    app: JmapApp, principal: Principal, request: ApiRequest, name: str, args: dict[str, Any], created: dict[str, str]
+    app: JmapApp,
+    principal: Principal,
+    request: ApiRequest,
+    name: str,
+    args: dict[str, Any],
+    created: dict[str, str],
+    session: Session,
 ) -> dict[str, Any]:
     if name == "Core/echo" and CORE in request.using:
         return args
@@ -165,15 +177,16 @@ def _run(
             missing.append(permission)
     if missing:
         raise MethodError("forbidden", f"{name} requires the {', '.join(missing)} permission")
-    return METHODS[method](Call(app, principal, obj, args, created))
+    return METHODS[method](Call(app, principal, obj, args, created, session))
 
 
-def process(app: JmapApp, principal: Principal, request: ApiRequest) -> dict[str, Any]:
+def process(app: JmapApp, principal: Principal, request: ApiRequest, session: Session) -> dict[str, Any]:
+    """Runs the request's calls in order inside one unit of work of the store (`session`)."""
     responses: list[list[Any]] = []
     created = dict(request.created_ids or {})
     for name, args, call_id in request.calls:
         try:
-            result = _run(app, principal, request, name, resolve_references(args, responses), created)
+            result = _run(app, principal, request, name, resolve_references(args, responses), created, session)
             responses.append([name, result, call_id])
         except MethodError as error:
             responses.append(["error", error.args_dict(), call_id])
@@ -186,3 +199,13 @@ def process(app: JmapApp, principal: Principal, request: ApiRequest) -> dict[str
     if request.created_ids is not None:
         out["createdIds"] = created
     return out
+
+
+def unavailable(app: JmapApp, principal: Principal, request: ApiRequest) -> dict[str, Any]:
+    """The response when the database could not run or commit the request: every call failed and
+    nothing of it was kept."""
+    description = "the database could not complete the request (logged on the server); nothing was changed"
+    responses = [
+        ["error", {"type": "serverFail", "description": description}, call_id] for _, _, call_id in request.calls
+    ]
+    return {"methodResponses": responses, "sessionState": session_state(app, principal)}

@@ -7,9 +7,10 @@ answered with a JSON problem: no traceback ever reaches a client, and the server
 
 A slow client holds nothing: an API request is processed only once its whole body has arrived, and
 the body must arrive within `Config.body_timeout` seconds (BODY_TIMEOUT), else the client gets 408
-and its connection is closed. Requests are then processed one at a time on the event loop, so
-`maxConcurrentRequests` is honoured by construction and no number of slow senders can lock out
-the clients that send their request at once.
+and its connection is closed. A request is then run by the store in its worker threads (one read
+or write unit, store_api.py), never on the event loop: reads proceed while a write commits, and
+a request beyond what the threads can take waits its turn in their queue rather than failing, so
+no number of slow senders or slow queries locks out the clients that send their request at once.
 """
 
 from __future__ import annotations
@@ -23,18 +24,18 @@ from typing import Any
 from ..descriptors import Registry
 from . import admin_routes, oauth_routes
 from .accounts import Accounts, LoginThrottle
-from .api import ApiRequest, process
+from .api import ApiRequest, process, unavailable
 from .auth import CHALLENGE, Credentials, Principal
 from .config import Config
+from .indexer import RegistryIndexer
 from .jsonio import to_bytes
 from .oauth import OAuthServer
 from .operations import Operations
 from .protocol import RequestProblem
 from .published import PublishedSchema
-from .references import RegistryReferences
 from .session import session_resource
 from .static import StaticSite
-from .store import Store
+from .store import open_store
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -56,7 +57,7 @@ def dumps(value: Any) -> bytes:
 
 
 class JmapApp:
-    def __init__(self, registry: Registry, config: Config) -> None:
+    def __init__(self, registry: Registry, config: Config, operations: Operations | None = None) -> None:
         self.registry = registry
         self.config = config
         self.limits = config.limits
@@ -68,8 +69,9 @@ class JmapApp:
         self.oauth = OAuthServer(clients, config.access_token_ttl, config.refresh_token_ttl)
         self.site = StaticSite(config.webui_dir) if config.webui_dir else None
         self._published: PublishedSchema | None = None
-        self.store = Store(config.db, RegistryReferences(registry))
-        self.operations = Operations()
+        self.store = open_store(config.db, RegistryIndexer(registry))
+        # handlers come from extensions (server/extensions.py); without them every variant is refused
+        self.operations = operations if operations is not None else Operations(registry)
         self.api_paths = {"/jmap/", "/jmap", registry.project.api_path}
 
     # -- ASGI --------------------------------------------------------------------------------------
@@ -164,10 +166,17 @@ class JmapApp:
             return
         try:
             request = ApiRequest.parse(body, headers.get(b"content-type"), self)
-            response = process(self, principal, request)
         except RequestProblem as problem:
             await self._send(send, problem.status, dumps(problem.body()), content_type=PROBLEM)
             return
+        try:  # in the store's threads: the event loop goes on serving while the database works
+            if request.writes:
+                response = await self.store.write(lambda session: process(self, principal, request, session))
+            else:
+                response = await self.store.read(lambda session: process(self, principal, request, session))
+        except Exception:  # process() answers every call's own errors: this is the database failing
+            traceback.print_exc(file=sys.stderr)
+            response = unavailable(self, principal, request)
         await self._send(send, 200, dumps(response))
 
     async def _read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:

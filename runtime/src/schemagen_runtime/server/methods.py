@@ -10,8 +10,8 @@ from ..descriptors import ObjectDesc, Registry
 from ..encode import encode_object
 from .auth import Principal
 from .protocol import MethodError, invalid_arguments
-from .query import filter_ids
-from .store import Store
+from .query import compile_filter, compile_sort
+from .store_api import AnchorNotFound, Query, Session
 
 if TYPE_CHECKING:
     from .app import JmapApp
@@ -26,14 +26,11 @@ class Call:
     obj: ObjectDesc
     args: dict[str, Any]
     created_ids: dict[str, str]
+    store: Session  # the request's unit of work: one transaction
 
     @property
     def reg(self) -> Registry:
         return self.app.registry
-
-    @property
-    def store(self) -> Store:
-        return self.app.store
 
     @property
     def schema(self) -> str:
@@ -105,8 +102,18 @@ def get(call: Call) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
     not_found: list[str] = []
     if ids is None and not call.obj.is_singleton:
-        for obj_id, doc in call.store.all(call.obj.name)[:limit]:
+        for obj_id, doc in call.store.all(call.obj.name, limit):
             found.append(encode_object(call.reg, call.schema, doc, obj_id, properties))
+    elif not call.obj.is_singleton:
+        wanted = list(dict.fromkeys(ids or ()))
+        docs = call.store.get_many(call.obj.name, [call.resolve_id(raw) for raw in wanted])
+        for raw in wanted:
+            obj_id = call.resolve_id(raw)
+            stored = docs.get(obj_id)
+            if stored is None:
+                not_found.append(raw)
+            else:
+                found.append(encode_object(call.reg, call.schema, stored, obj_id, properties))
     else:
         for raw in dict.fromkeys(ids if ids is not None else [SINGLETON_ID]):
             obj_id = call.resolve_id(raw)
@@ -133,14 +140,8 @@ def _int_arg(call: Call, name: str, default: int | None, minimum: int | None = N
 
 def query(call: Call) -> dict[str, Any]:
     call.check_args(("accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit", "calculateTotal"))
-    ids = filter_ids(
-        call.reg,
-        call.schema,
-        call.store.all(call.obj.name),
-        call.args.get("filter"),
-        call.args.get("sort"),
-        call.app.limits.max_filter_depth,
-    )
+    where = compile_filter(call.reg, call.schema, call.args.get("filter"), call.app.limits.max_filter_depth)
+    sort = compile_sort(call.reg, call.schema, call.args.get("sort"))
     position = _int_arg(call, "position", 0) or 0
     offset = _int_arg(call, "anchorOffset", 0) or 0
     requested = _int_arg(call, "limit", None, 0)
@@ -151,23 +152,23 @@ def query(call: Call) -> dict[str, Any]:
         if not isinstance(anchor, str):
             raise invalid_arguments("'anchor' must be an id")
         anchor = call.resolve_id(anchor)
-        if anchor not in ids:
-            raise MethodError("anchorNotFound", f"{anchor!r} is not in the query results")
-        start = max(0, ids.index(anchor) + offset)
-    else:
-        start = max(0, len(ids) + position) if position < 0 else position
+    calculate = call.args.get("calculateTotal", False)
+    if not isinstance(calculate, bool):
+        raise invalid_arguments("'calculateTotal' must be a boolean")
+    request = Query(call.obj.name, where, sort, position, anchor, offset, limit, calculate)
+    try:
+        result = call.store.query(request)
+    except AnchorNotFound:
+        raise MethodError("anchorNotFound", f"{anchor!r} is not in the query results") from None
     out = call.response_base()
     out.update(
         queryState=call.store.state(call.obj.name),
         canCalculateChanges=False,
-        position=start,
-        ids=ids[start : start + limit],
+        position=result.position,
+        ids=result.ids,
     )
-    calculate = call.args.get("calculateTotal", False)
-    if not isinstance(calculate, bool):
-        raise invalid_arguments("'calculateTotal' must be a boolean")
     if calculate:
-        out["total"] = len(ids)
+        out["total"] = result.total
     if requested is None or requested > cap:  # RFC 8620 §5.5: the limit applied when it was clamped
         out["limit"] = cap
     return out

@@ -1,4 +1,5 @@
-"""Query filters and sorts over canonical objects.
+"""Query filters and sorts, compiled from a request into the store's neutral condition tree
+(store_api: Equals, Compare, HasMember, TextMatch, All; SortKey), which the store runs as SQL.
 
 Filters: a FilterCondition maps a property to a value (equality; set membership for sets) or
 `<property>IsGreaterThan|IsGreaterThanOrEqual|IsLessThan|IsLessThanOrEqual` to a bound; a
@@ -7,7 +8,7 @@ FilterOperator may combine conditions with AND only, nested at most `max_depth` 
 sortable: `id`, a union's `@type`, fields marked `filterable`/`sortable` in the schema, and every
 non-secret scalar field (sets of scalars too, for filtering by membership). Variants may give a
 field name different types: such values never match a comparison, and sorting on them is
-unsupportedSort.
+unsupportedSort (decided from the schema, whatever is stored).
 Values are decoded like input, so a duration filter may say `"30s"`.
 Text conditions: a condition named by some fields' `textIndex` matches an object when every word
 of its value (lower-cased, split at what is not a letter or digit, one-letter words left out)
@@ -17,38 +18,38 @@ field, and where no field declares an index, every non-secret text field.
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ..codec import Ctx, decode_value
-from ..descriptors import MISSING, FieldDesc, Registry, TypeDesc
+from ..descriptors import FieldDesc, Registry, TypeDesc
 from .protocol import MethodError, invalid_arguments
+from .store_api import ID, All, Collation, Compare, Condition, Equals, HasMember, SortKey, TextMatch
 
-Item = tuple[str, dict[str, Any]]
-Predicate = Callable[[Item], bool]
-
-COMPARISONS = {
-    "IsGreaterThanOrEqual": operator.ge,
-    "IsGreaterThan": operator.gt,
-    "IsLessThanOrEqual": operator.le,
-    "IsLessThan": operator.lt,
+COMPARISONS: dict[str, Any] = {
+    "IsGreaterThanOrEqual": ">=",
+    "IsGreaterThan": ">",
+    "IsLessThanOrEqual": "<=",
+    "IsLessThan": "<",
 }
-COLLATIONS: dict[str, Callable[[Any], Any]] = {
-    "i;ascii-numeric": lambda v: v,
-    "i;ascii-casemap": lambda v: v.lower() if isinstance(v, str) else v,
-    "i;unicode-casemap": lambda v: v.casefold() if isinstance(v, str) else v,
+COLLATIONS: dict[str, Collation] = {
+    "i;ascii-numeric": "binary",
+    "i;ascii-casemap": "ascii-casemap",
+    "i;unicode-casemap": "unicode-casemap",
 }
 
 
-def _fields(reg: Registry, schema_name: str) -> dict[str, FieldDesc]:
-    schema = reg.schema(schema_name)
-    out: dict[str, FieldDesc] = {}
-    for variant in schema.variants or [None]:
-        for f in reg.variant_fields(schema, variant.name if variant else None) or ():
-            out.setdefault(f.name, f)
-    return out
+def query_fields(reg: Registry, schema_name: str) -> dict[str, FieldDesc]:
+    """Every field an object of the schema may carry (a union's variants' too; the first wins)."""
+    key = ("queryFields", schema_name)
+    if key not in reg.cache:
+        schema = reg.schema(schema_name)
+        out: dict[str, FieldDesc] = {}
+        for variant in schema.variants or [None]:
+            for f in reg.variant_fields(schema, variant.name if variant else None) or ():
+                out.setdefault(f.name, f)
+        reg.cache[key] = out
+    return cast("dict[str, FieldDesc]", reg.cache[key])
 
 
 def _queryable(f: FieldDesc, flag: bool, sets: bool = False) -> bool:
@@ -56,16 +57,10 @@ def _queryable(f: FieldDesc, flag: bool, sets: bool = False) -> bool:
     return flag or (t.is_scalar and not t.is_secret)
 
 
-def _value_getter(name: str) -> Callable[[Item], Any]:
-    if name == "id":
-        return lambda item: item[0]
-    return lambda item: item[1].get(name, MISSING)
-
-
 DEFAULT_TEXT_INDEX = "text"  # the full-text condition of RFC 8621 filters and the WebUI's lists
 
 
-def _text_fields(fields: dict[str, FieldDesc], key: str) -> list[FieldDesc]:
+def text_fields(fields: dict[str, FieldDesc], key: str) -> list[FieldDesc]:
     declared = [f for f in fields.values() if f.text_index == key]
     if key != DEFAULT_TEXT_INDEX:
         return declared
@@ -88,37 +83,18 @@ def text_words(text: str) -> list[str]:
     return [w for w in _WORD_SPLIT.split(text.lower()) if len(w) > 1]
 
 
-def _text_condition(key: str, indexed: list[FieldDesc], value: Any) -> Predicate:
-    if not isinstance(value, str):
-        raise invalid_arguments(f"filter {key!r} takes text")
-    wanted = text_words(value)
-    names = [f.name for f in indexed]
-
-    def matches(item: Item) -> bool:
-        words: list[str] = []
-        for name in names:
-            v = item[1].get(name)
-            if isinstance(v, str):
-                words += text_words(v)
-            elif isinstance(v, dict):  # a set of strings
-                words += [w for k in v if isinstance(k, str) for w in text_words(k)]
-        return all(any(w.startswith(q) for w in words) for q in wanted)
-
-    return matches
-
-
-def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any) -> Predicate:
-    if key not in fields:
-        indexed = _text_fields(fields, key)
-        if indexed:
-            return _text_condition(key, indexed, value)
+def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any) -> Condition:
+    if key not in fields and text_fields(fields, key):
+        if not isinstance(value, str):
+            raise invalid_arguments(f"filter {key!r} takes text")
+        return TextMatch(key, tuple(dict.fromkeys(text_words(value))))
     compare = None
     name = key
     for suffix, op in COMPARISONS.items():
         if key.endswith(suffix) and key[: -len(suffix)] in fields:
             name, compare = key[: -len(suffix)], op
             break
-    if name in ("id", "@type"):
+    if name in (ID, "@type"):
         t = TypeDesc("string")
     else:
         f = fields.get(name)
@@ -130,28 +106,16 @@ def _condition(reg: Registry, fields: dict[str, FieldDesc], key: str, value: Any
     wanted = decode_value(reg, t.item if is_set and t.item else t, value, ctx, key)
     if ctx.issues:
         raise invalid_arguments(f"filter {key!r}: {ctx.issues[0].message}")
-    getter = _value_getter(name)
     if compare is not None:
-        if is_set or wanted is None:
+        if is_set or wanted is None or not isinstance(wanted, str | int | float):
             raise MethodError("unsupportedFilter", f"{key!r} needs a comparable value")
-
-        def ordered(item: Item) -> bool:
-            current = getter(item)
-            if current is MISSING or current is None:
-                return False
-            try:
-                return bool(compare(current, wanted))
-            except TypeError:  # a variant whose field of that name has another type: not comparable
-                return False
-
-        return ordered
+        return Compare(name, compare, wanted)
     if is_set:
-        member = str(wanted)
-        return lambda item: isinstance(getter(item), dict) and member in getter(item)
-    return lambda item: getter(item) == wanted
+        return HasMember(name, str(wanted))
+    return Equals(name, wanted)
 
 
-def _predicate(reg: Registry, fields: dict[str, FieldDesc], spec: Any, depth: int) -> Predicate:
+def _condition_tree(reg: Registry, fields: dict[str, FieldDesc], spec: Any, depth: int) -> Condition:
     """`depth`: how many more FilterOperators may nest here."""
     if not isinstance(spec, dict):
         raise invalid_arguments("'filter' must be an object")
@@ -163,51 +127,56 @@ def _predicate(reg: Registry, fields: dict[str, FieldDesc], spec: Any, depth: in
         conditions = spec.get("conditions")
         if not isinstance(conditions, list):
             raise invalid_arguments("a FilterOperator needs 'conditions' (an array)")
-        parts = [_predicate(reg, fields, c, depth - 1) for c in conditions]
-    else:
-        parts = [_condition(reg, fields, k, v) for k, v in spec.items()]
-    return lambda item: all(p(item) for p in parts)
+        return All(tuple(_condition_tree(reg, fields, c, depth - 1) for c in conditions))
+    return All(tuple(_condition(reg, fields, k, v) for k, v in spec.items()))
 
 
-def _sort(reg: Registry, fields: dict[str, FieldDesc], spec: Any, items: list[Item]) -> list[Item]:
+def compile_filter(reg: Registry, schema_name: str, spec: Any, max_depth: int) -> Condition | None:
+    """The store's condition for a FilterOperator/FilterCondition (None: no filter); raises the
+    MethodError a request gets for a filter this server cannot run."""
+    if spec is None:
+        return None
+    return _condition_tree(reg, query_fields(reg, schema_name), spec, max_depth)
+
+
+def _order_class(t: TypeDesc) -> str:
+    """Values that sort against each other: strings with strings, numbers with booleans."""
+    if t.kind in ("number", "boolean"):
+        return "number"
+    return "text" if t.is_scalar else t.kind
+
+
+def _sort_classes(reg: Registry, schema_name: str, name: str) -> set[str]:
+    schema = reg.schema(schema_name)
+    classes = set()
+    for variant in schema.variants or [None]:
+        for f in reg.variant_fields(schema, variant.name if variant else None) or ():
+            if f.name == name:
+                classes.add(_order_class(f.type))
+    return classes
+
+
+def compile_sort(reg: Registry, schema_name: str, spec: Any) -> tuple[SortKey, ...]:
+    if spec is None:
+        return ()
     if not isinstance(spec, list):
         raise invalid_arguments("'sort' must be an array of comparators")
-    for comparator in reversed(spec):  # stable sorts, last key first
+    fields = query_fields(reg, schema_name)
+    keys = []
+    for comparator in spec:
         if not isinstance(comparator, dict) or not isinstance(comparator.get("property"), str):
             raise invalid_arguments("each sort comparator needs a 'property'")
         name = comparator["property"]
         f = fields.get(name)
-        if name not in ("id", "@type") and (f is None or not _queryable(f, f.sortable)):
+        if name not in (ID, "@type") and (f is None or not _queryable(f, f.sortable)):
             raise MethodError("unsupportedSort", f"cannot sort on {name!r}")
-        collate = COLLATIONS.get(comparator.get("collation") or "i;ascii-numeric")
-        if collate is None:
+        collation = COLLATIONS.get(comparator.get("collation") or "i;ascii-numeric")
+        if collation is None:
             raise MethodError("unsupportedSort", f"unknown collation {comparator['collation']!r}")
         ascending = comparator.get("isAscending", True)
         if not isinstance(ascending, bool):
             raise invalid_arguments("'isAscending' must be a boolean")
-        getter = _value_getter(name)
-
-        def key(item: Item, getter: Callable[[Item], Any] = getter, collate: Callable[[Any], Any] = collate) -> Any:
-            value = getter(item)
-            absent = value is MISSING or value is None
-            return (absent, None if absent else collate(value))
-
-        try:
-            items = sorted(items, key=key, reverse=not ascending)
-        except TypeError:  # variants with a field of this name of different types
-            raise MethodError("unsupportedSort", f"{name!r} has values of different types here") from None
-    return items
-
-
-def filter_ids(
-    reg: Registry, schema_name: str, items: list[Item], filter_spec: Any, sort_spec: Any, max_depth: int
-) -> list[str]:
-    """Ids of the matching objects, sorted (creation order when no sort is given); `max_depth`:
-    how deep FilterOperators may nest."""
-    fields = _fields(reg, schema_name)
-    if filter_spec is not None:
-        predicate = _predicate(reg, fields, filter_spec, max_depth)
-        items = [item for item in items if predicate(item)]
-    if sort_spec is not None:
-        items = _sort(reg, fields, sort_spec, items)
-    return [obj_id for obj_id, _ in items]
+        if f is not None and len(_sort_classes(reg, schema_name, name)) > 1:
+            raise MethodError("unsupportedSort", f"{name!r} has values of different types here")
+        keys.append(SortKey(name, ascending, collation))
+    return tuple(keys)

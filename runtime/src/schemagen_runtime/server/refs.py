@@ -1,5 +1,5 @@
-"""Referential integrity: unique keys and foreign keys (objectId values); which links block a destroy
-is the store's reference index (references.py), fed by `iter_refs`."""
+"""Referential integrity: foreign keys (objectId values). Which links block a destroy is the store's
+reference index, fed by `iter_refs` (indexer.py); unique keys are the store's too (KeyTaken)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from ..descriptors import Registry, SchemaDesc, TypeDesc
 from ..errors import child
-from .store import Store
+from .store_api import Session
 
 SINGLETON_ID = "singleton"
 
@@ -73,7 +73,7 @@ def can_refer(reg: Registry, schema_name: str) -> bool:
     return bool(targets(reg, schema_name))
 
 
-def missing_targets(reg: Registry, store: Store, schema_name: str, doc: dict[str, Any]) -> list[str]:
+def missing_targets(reg: Registry, store: Session, schema_name: str, doc: dict[str, Any]) -> list[str]:
     """Paths of ids that name no existing object."""
     bad = []
     for path, target, obj_id in iter_refs(reg, schema_name, doc):
@@ -82,14 +82,3 @@ def missing_targets(reg: Registry, store: Store, schema_name: str, doc: dict[str
         if not ok:
             bad.append(path)
     return bad
-
-
-def duplicate_keys(
-    reg: Registry, store: Store, object_name: str, schema_name: str, obj_id: str | None, doc: dict[str, Any]
-) -> list[str]:
-    """Unique fields whose value another object of the same type already has."""
-    unique = [f.name for f in reg.schema(schema_name).fields if f.unique]
-    if not unique:
-        return []
-    others = [d for i, d in store.all(object_name) if i != obj_id]
-    return [name for name in unique if doc.get(name) is not None and any(o.get(name) == doc.get(name) for o in others)]

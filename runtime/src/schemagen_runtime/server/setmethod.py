@@ -1,8 +1,10 @@
 """`Foo/set` (RFC 8620 §5.3): creates, then updates, then destroys, in one transaction.
 
 Each object is all-or-nothing: it is decoded, checked and validated before anything is written,
-and its write (with an operation's side effects) runs in its own savepoint. The transaction
-commits, durably, before the response is built.
+and its write (with an operation's side effects) runs in its own savepoint; a unique key another
+object holds (the store's `KeyTaken`) undoes it. The call runs in the request's write unit, so
+ifInState is checked inside the write transaction, and the response is sent only once that unit
+has committed durably (store_api.Store.write).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from .methods import Call
 from .operations import OperationContext, OperationRefused
 from .protocol import MethodError, invalid_arguments
 from .references import linked_description
-from .refs import duplicate_keys, missing_targets
+from .refs import missing_targets
+from .servervalues import fill_server_values, now
+from .store_api import KeyTaken
 
 SINGLETON_ERROR = {"type": "singleton", "description": "Singletons cannot be created or destroyed."}
 
@@ -28,16 +32,18 @@ def _error(kind: str, description: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "description": description, **extra}
 
 
-def _integrity(call: Call, obj_id: str | None, doc: dict[str, Any]) -> dict[str, Any] | None:
+def _integrity(call: Call, doc: dict[str, Any]) -> dict[str, Any] | None:
     dangling = missing_targets(call.reg, call.store, call.schema, doc)
     if dangling:
         return _error("invalidForeignKey", f"no object with the id given at {', '.join(dangling)}", properties=dangling)
-    taken = duplicate_keys(call.reg, call.store, call.obj.name, call.schema, obj_id, doc)
-    if taken:
-        return _error(
-            "primaryKeyViolation", f"another {call.obj.name} already has this {', '.join(taken)}", properties=taken
-        )
     return None
+
+
+def _key_taken(taken: KeyTaken) -> dict[str, Any]:
+    """primaryKeyViolation naming the holder (`existingId`, as RFC 8620's alreadyExists does)."""
+    fields = list(taken.key.properties)
+    description = f"another {taken.owner_type} already has this {', '.join(fields)} (id {taken.owner_id})"
+    return _error("primaryKeyViolation", description, properties=fields, existingId=taken.owner_id)
 
 
 def _server_values(call: Call, doc: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -66,10 +72,11 @@ def _create(call: Call, payload: Any) -> tuple[str, dict[str, Any]] | dict[str, 
         check_writes(call.reg, call.schema, baseline, doc, ctx, creating=True)
     if ctx.issues or doc is MISSING:
         return set_error(ctx.issues)
+    fill_server_values(call.reg, call.schema, doc, True, now())
     issues = validate(call.reg, call.schema, doc)
     if issues:
         return set_error(issues)
-    problem = _integrity(call, None, doc)
+    problem = _integrity(call, doc)
     if problem:
         return problem
     operations = call.app.operations
@@ -82,6 +89,8 @@ def _create(call: Call, payload: Any) -> tuple[str, dict[str, Any]] | dict[str, 
             call.store.put(call.obj.name, new_id, doc)
     except OperationRefused as refused:
         return refused.set_error()
+    except KeyTaken as taken:
+        return _key_taken(taken)
     return new_id, {"id": new_id, **_server_values(call, doc, payload)}
 
 
@@ -108,14 +117,18 @@ def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> bool |
         return False
     if call.app.operations.is_operation(call.obj.name):
         return _error("forbidden", f"{call.obj.name} records are immutable: they record an operation that already ran")
+    fill_server_values(call.reg, call.schema, doc, False, now())
     issues = validate(call.reg, call.schema, doc)
     if issues:
         return set_error(issues)
-    problem = _integrity(call, obj_id, doc)
+    problem = _integrity(call, doc)
     if problem:
         return problem
-    with call.store.savepoint():
-        call.store.put(call.obj.name, obj_id, doc)
+    try:
+        with call.store.savepoint():
+            call.store.put(call.obj.name, obj_id, doc)
+    except KeyTaken as taken:
+        return _key_taken(taken)
     return True
 
 
@@ -153,8 +166,8 @@ def set_(call: Call) -> dict[str, Any]:
     updated: dict[str, Any] = {}
     destroyed: list[str] = []
     failed: dict[str, dict[str, Any]] = {"notCreated": {}, "notUpdated": {}, "notDestroyed": {}}
-    with call.store.transaction():
-        old_state = call.store.state(name)
+    with call.store.savepoint():  # the whole call, or (on an error raised here) nothing of it
+        old_state = call.store.state(name, for_update=True)
         if_in_state = call.args.get("ifInState")
         if if_in_state is not None and if_in_state != old_state:
             raise MethodError("stateMismatch", f"the state is {old_state}, not {if_in_state!r}")

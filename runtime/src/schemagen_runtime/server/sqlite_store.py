@@ -1,0 +1,518 @@
+"""The SQLite store (store_api.Store): one JSON document per row, side tables for references, unique
+keys and words, expression indexes from the schema's filterable/sortable fields.
+
+Durability: WAL journal with `synchronous=FULL`, so every COMMIT is fsynced before it returns, and
+a write unit's awaitable completes only after the COMMIT that holds it.
+
+Threads: the event loop never touches the database. One writer thread owns the write connection:
+it takes every write unit waiting in its queue, runs each in its own savepoint inside one
+`BEGIN IMMEDIATE` transaction and commits them together (group commit: one fsync for all of them).
+Reads run on a small pool of reader threads, each with its own connection; in WAL mode they read
+the last committed snapshot and never wait behind the writer's fsync.
+
+Several processes may share the file: nothing is cached between transactions (SQLite's own page
+cache is validated against the WAL on every transaction), ids and states live in the `counters`
+table, and `BEGIN IMMEDIATE` makes a write unit the only writer until it commits, so ifInState and
+unique keys (a UNIQUE constraint on `keys`) hold across processes. A busy database is waited for
+(`busy_timeout`), never failed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .jsonio import to_text
+from .sqlite_sql import TOP, canonical_json, expression_indexes, order_sql, present_fields, select_sql, sort_index
+from .store_api import (
+    AnchorNotFound,
+    Doc,
+    IndexEntries,
+    Indexer,
+    KeyTaken,
+    Query,
+    QueryResult,
+    ReadOnly,
+    StoreError,
+    TextMatch,
+    UniqueKey,
+    iter_conditions,
+)
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (type, id)
+);
+CREATE INDEX IF NOT EXISTS objects_by_seq ON objects (type, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refs (
+    target_type TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    PRIMARY KEY (target_type, target_id, source_type, source_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_by_source ON refs (source_type, source_id);
+CREATE TABLE IF NOT EXISTS keys (
+    namespace TEXT NOT NULL,
+    value TEXT NOT NULL,
+    type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (namespace, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_by_owner ON keys (type, id);
+CREATE TABLE IF NOT EXISTS words (
+    type TEXT NOT NULL,
+    idx TEXT NOT NULL,
+    word TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (type, idx, word, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS words_by_object ON words (type, id, idx, word);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+# i;ascii-casemap (RFC 4790) folds A-Z only
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+BUSY_TIMEOUT_MS = 30_000  # another process's write transaction is waited for this long
+READERS = 4
+FEW_WORDS = 1000  # a text condition matching fewer objects is run from the words index, then sorted
+MAX_BATCH = 64  # write units committed together at most
+INDEX_LAYOUT = "sqlite-side-tables-1"  # bump when what the side tables hold changes
+
+
+def encode_id(n: int) -> str:
+    """Ids are opaque and short: a base-32 counter with a letter in front (RFC 8620 §1.2 charset)."""
+    digits = ""
+    while True:
+        n, r = divmod(n, 32)
+        digits = _ID_ALPHABET[r] + digits
+        if n == 0:
+            return "i" + digits
+
+
+def _connect(path: str, readonly: bool) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=512)
+    try:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA synchronous=FULL")
+        if readonly:
+            db.execute("PRAGMA query_only=1")
+        db.create_function(
+            "py_lower", 1, lambda v: v.translate(ASCII_LOWER) if isinstance(v, str) else v, deterministic=True
+        )
+        db.create_function("py_casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True)
+        db.create_function("canonical_json", 1, canonical_json, deterministic=True)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+class SqliteSession:
+    """store_api.Session on one connection, inside the transaction its unit runs in."""
+
+    def __init__(self, db: sqlite3.Connection, indexer: Indexer, writable: bool) -> None:
+        self.db = db
+        self.indexer = indexer
+        self.writable = writable
+        self._depth = 0
+        self.indexed = {type_: frozenset(fields) for type_, fields in indexer.indexed_fields().items()}
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def get(self, type_: str, obj_id: str) -> Doc | None:
+        row = self.db.execute("SELECT doc FROM objects WHERE type = ? AND id = ?", (type_, obj_id)).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def get_many(self, type_: str, ids: list[str]) -> dict[str, Doc]:
+        out: dict[str, Doc] = {}
+        for start in range(0, len(ids), 500):  # SQLite's default limit on bound parameters is 32766
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, doc FROM objects WHERE type = ? AND id IN ({marks})"
+            out.update((row[0], _loads(row[1])) for row in self.db.execute(sql, (type_, *chunk)))
+        return out
+
+    def exists(self, type_: str, obj_id: str) -> bool:
+        sql = "SELECT 1 FROM objects WHERE type = ? AND id = ?"
+        return self.db.execute(sql, (type_, obj_id)).fetchone() is not None
+
+    def all(self, type_: str, limit: int | None = None) -> list[tuple[str, Doc]]:
+        sql = "SELECT id, doc FROM objects WHERE type = ? ORDER BY seq LIMIT ?"
+        rows = self.db.execute(sql, (type_, -1 if limit is None else limit)).fetchall()
+        return [(row[0], _loads(row[1])) for row in rows]
+
+    def query(self, query: Query) -> QueryResult:
+        query = _bounded(query)
+        index = sort_index(query, self.indexed.get(query.type, frozenset()))
+        if index is not None and self._few_text_matches(query):
+            index = None  # the words index finds them; sorting a few beats walking every row in order
+        if index is not None:
+            try:
+                return self._query(query, index)
+            except sqlite3.OperationalError:  # a process on a newer schema dropped that index
+                pass
+        return self._query(query, None)
+
+    def _few_text_matches(self, query: Query) -> bool:
+        """Whether a word of the query's text conditions begins fewer than FEW_WORDS words of the type."""
+        leaves = [] if query.where is None else iter_conditions(query.where)
+        for c in leaves:
+            if isinstance(c, TextMatch):
+                for word in c.words:
+                    sql = (
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM words WHERE type = ? AND idx = ? AND word >= ? "
+                        "AND word < ? LIMIT ?)"
+                    )
+                    args = (query.type, c.index, word, word + TOP + TOP, FEW_WORDS)
+                    if int(self.db.execute(sql, args).fetchone()[0]) < FEW_WORDS:
+                        return True
+        return False
+
+    def _query(self, query: Query, index: str | None) -> QueryResult:
+        params: list[Any] = []
+        matching = select_sql(query, params, "id, seq, doc", index)
+        order = order_sql(query.sort, present_fields(query.where))
+        total: int | None = None
+        if query.calculate_total or (query.anchor is None and query.position < 0):
+            total = int(self.db.execute(f"SELECT COUNT(*) FROM ({matching})", params).fetchone()[0])
+        if query.anchor is not None:
+            ranked = f"SELECT id, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS rn FROM ({matching})"
+            row = self.db.execute(f"SELECT rn FROM ({ranked}) WHERE id = ?", (*params, query.anchor)).fetchone()
+            if row is None:
+                raise AnchorNotFound(query.anchor)
+            start = max(0, int(row[0]) + query.anchor_offset)
+        elif query.position < 0:
+            start = max(0, (total or 0) + query.position)
+        else:
+            start = query.position
+        sql = f"SELECT id FROM ({matching}) ORDER BY {order} LIMIT ? OFFSET ?"
+        ids = [r[0] for r in self.db.execute(sql, (*params, query.limit, start))]
+        return QueryResult(ids, start, total)
+
+    def state(self, type_: str, for_update: bool = False) -> str:
+        # for_update needs nothing more here: a write unit runs under BEGIN IMMEDIATE
+        row = self.db.execute("SELECT value FROM counters WHERE name = ?", ("state:" + type_,)).fetchone()
+        return str(int(row[0]) if row else 0)
+
+    def referrers(self, target_type: str, target_id: str) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT source_type, COUNT(*) FROM refs WHERE target_type = ? AND target_id = ? "
+            "AND NOT (source_type = ? AND source_id = ?) GROUP BY source_type ORDER BY source_type",
+            (target_type, target_id, target_type, target_id),
+        )
+        return {source_type: int(count) for source_type, count in rows}
+
+    def referring_ids(self, target_type: str, target_id: str, source_type: str, limit: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT source_id FROM refs WHERE target_type = ? AND target_id = ? AND source_type = ? "
+            "AND NOT (source_type = ? AND source_id = ?) ORDER BY source_id LIMIT ?",
+            (target_type, target_id, source_type, target_type, target_id, limit),
+        )
+        return [r[0] for r in rows]
+
+    def key_owner(self, key: UniqueKey) -> tuple[str, str] | None:
+        sql = "SELECT type, id FROM keys WHERE namespace = ? AND value = ?"
+        row = self.db.execute(sql, (key.namespace, key.value)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def _writing(self) -> None:
+        if not self.writable:
+            raise ReadOnly("a change inside a read unit")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self._depth += 1
+        name = f"sp{self._depth}"
+        self.db.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.db.execute(f"ROLLBACK TO {name}")
+            self.db.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._depth -= 1
+        self.db.execute(f"RELEASE {name}")
+
+    def put(self, type_: str, obj_id: str, doc: Doc) -> None:
+        self._writing()
+        text = to_text(doc)
+        entries = self.indexer.entries(type_, doc)
+        with self.savepoint():
+            sql = "UPDATE objects SET doc = ? WHERE type = ? AND id = ?"
+            replaced = self.db.execute(sql, (text, type_, obj_id)).rowcount > 0
+            if not replaced:
+                seq = self._bump("seq")
+                sql = "INSERT INTO objects (type, id, seq, doc) VALUES (?, ?, ?, ?)"
+                self.db.execute(sql, (type_, obj_id, seq, text))
+            else:
+                self._unindex(type_, obj_id)
+            self._index(type_, obj_id, entries)
+
+    def delete(self, type_: str, obj_id: str) -> bool:
+        self._writing()
+        self._unindex(type_, obj_id)
+        return self.db.execute("DELETE FROM objects WHERE type = ? AND id = ?", (type_, obj_id)).rowcount > 0
+
+    def _unindex(self, type_: str, obj_id: str) -> None:
+        self.db.execute("DELETE FROM refs WHERE source_type = ? AND source_id = ?", (type_, obj_id))
+        self.db.execute("DELETE FROM keys WHERE type = ? AND id = ?", (type_, obj_id))
+        self.db.execute("DELETE FROM words WHERE type = ? AND id = ?", (type_, obj_id))
+
+    def _index(self, type_: str, obj_id: str, entries: IndexEntries, strict: bool = True) -> None:
+        if entries.refs:
+            rows = sorted({(target, target_id, type_, obj_id) for target, target_id in entries.refs})
+            self.db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", rows)
+        seen: set[tuple[str, str]] = set()
+        for key in entries.keys:
+            if (key.namespace, key.value) in seen:  # the document's own duplicate never conflicts
+                continue
+            seen.add((key.namespace, key.value))
+            sql = "INSERT INTO keys (namespace, value, type, id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            if self.db.execute(sql, (key.namespace, key.value, type_, obj_id)).rowcount == 0 and strict:
+                owner = self.key_owner(key) or ("", "")
+                raise KeyTaken(key, *owner)
+        if entries.words:
+            rows = sorted({(type_, idx, word, obj_id) for idx, word in entries.words})
+            self.db.executemany("INSERT INTO words VALUES (?, ?, ?, ?)", rows)
+
+    def _bump(self, name: str) -> int:
+        self._writing()
+        row = self.db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 "
+            "RETURNING value",
+            (name,),
+        ).fetchone()
+        return int(row[0])
+
+    def new_id(self) -> str:
+        return encode_id(self._bump("id"))
+
+    def bump_state(self, type_: str) -> str:
+        return str(self._bump("state:" + type_))
+
+    # -- start-up -----------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Expression indexes for the schema's filterable/sortable fields, and the side tables
+        rebuilt when the indexer derives them differently from the last run (a new schema)."""
+        wanted: dict[str, str] = {}
+        for type_, fields in self.indexer.indexed_fields().items():
+            for field in fields:
+                wanted.update(expression_indexes(type_, field))
+        existing = {
+            r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'fx_%'")
+        }
+        for name in sorted(existing - wanted.keys()):
+            self.db.execute(f'DROP INDEX "{name}"')
+        for name in sorted(wanted.keys() - existing):
+            self.db.execute(wanted[name])
+        layout = f"{INDEX_LAYOUT} {self.indexer.layout()}"
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'index_layout'").fetchone()
+        if row is not None and row[0] == layout:
+            return
+        for table in ("refs", "keys", "words"):
+            self.db.execute(f"DELETE FROM {table}")
+        for type_, obj_id, text in self.db.execute("SELECT type, id, doc FROM objects ORDER BY seq").fetchall():
+            # data stored under an older schema may break a key it now declares: kept, the first holder wins
+            self._index(type_, obj_id, self.indexer.entries(type_, _loads(text)), strict=False)
+        self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('index_layout', ?)", (layout,))
+
+
+def _bounded(query: Query) -> Query:
+    """Paging numbers within SQLite's 64-bit integers (no result is that long anyway)."""
+    cap = 2**62
+    position, offset = max(-cap, min(query.position, cap)), max(-cap, min(query.anchor_offset, cap))
+    limit = min(query.limit, cap)
+    if (position, offset, limit) == (query.position, query.anchor_offset, query.limit):
+        return query
+    return replace(query, position=position, anchor_offset=offset, limit=limit)
+
+
+def _loads(text: str) -> Doc:
+    value: Doc = json.loads(text)
+    return value
+
+
+class _WriteJob:
+    __slots__ = ("future", "work")
+
+    def __init__(self, work: Callable[[SqliteSession], Any]) -> None:
+        self.work = work
+        self.future: Future[Any] = Future()
+
+
+class SqliteStore:
+    """store_api.Store on one SQLite file (WAL)."""
+
+    def __init__(self, path: str | Path, indexer: Indexer) -> None:
+        self.path = str(path)
+        self.indexer = indexer
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[_WriteJob | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        file = Path(self.path)
+        try:
+            if file.is_dir():
+                raise StoreError(f"database {self.path} is a directory, not a database file")
+            if self.path == ":memory:" or self.path.startswith("file:"):  # each connection would see its own
+                raise StoreError(f"database {self.path}: name a database file (readers and the writer share it)")
+            file.parent.mkdir(parents=True, exist_ok=True)
+            self._write_db = self._open(readonly=False)
+            self._write_db.execute("PRAGMA journal_mode=WAL")
+            self._write_db.executescript(_SCHEMA)
+            self._transaction(self._write_db, lambda: SqliteSession(self._write_db, indexer, True).prepare())
+        except StoreError:
+            self.close()
+            raise
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            why = getattr(exc, "strerror", None) or exc
+            raise StoreError(f"database {self.path} cannot be opened: {why}") from None
+
+    def _open(self, readonly: bool) -> sqlite3.Connection:
+        db = _connect(self.path, readonly)
+        with self._lock:
+            self._connections.append(db)
+        return db
+
+    @staticmethod
+    def _transaction(db: sqlite3.Connection, work: Callable[[], T]) -> T:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = work()
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def _reader_session(self) -> SqliteSession:
+        session: SqliteSession | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = SqliteSession(self._open(readonly=True), self.indexer, False)
+        return session
+
+    def _run_read(self, work: Callable[[SqliteSession], T]) -> T:
+        session = self._reader_session()
+        session.db.execute("BEGIN")  # one snapshot for the whole unit
+        try:
+            return work(session)
+        finally:
+            session.db.execute("COMMIT")
+
+    def _submit_read(self, work: Callable[[SqliteSession], T]) -> Future[T]:
+        with self._lock:
+            if self._readers is None:
+                self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="sqlite-read")
+            readers = self._readers
+        return readers.submit(self._run_read, work)
+
+    def read(self, work: Callable[[SqliteSession], T]) -> asyncio.Future[T]:
+        return asyncio.wrap_future(self._submit_read(work))
+
+    def read_now(self, work: Callable[[SqliteSession], T]) -> T:
+        return self._submit_read(work).result()
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def _submit_write(self, work: Callable[[SqliteSession], T]) -> Future[T]:
+        job = _WriteJob(work)
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="sqlite-write", daemon=True)
+                self._writer.start()
+        self._queue.put(job)
+        return job.future
+
+    def write(self, work: Callable[[SqliteSession], T]) -> asyncio.Future[T]:
+        return asyncio.wrap_future(self._submit_write(work))
+
+    def write_now(self, work: Callable[[SqliteSession], T]) -> T:
+        return self._submit_write(work).result()
+
+    def _write_loop(self) -> None:
+        session = SqliteSession(self._write_db, self.indexer, True)
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:  # everything already waiting shares this commit
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(job)
+            self._commit_batch(session, batch)
+
+    def _commit_batch(self, session: SqliteSession, batch: list[_WriteJob]) -> None:
+        batch = [job for job in batch if job.future.set_running_or_notify_cancel()]  # not the abandoned
+        if not batch:
+            return
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            session.db.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                try:
+                    with session.savepoint():
+                        outcomes.append((True, job.work(session)))
+                except BaseException as exc:  # this unit alone is rolled back; the others still commit
+                    outcomes.append((False, exc))
+            session.db.execute("COMMIT")
+        except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch is kept
+            if session.db.in_transaction:
+                session.db.execute("ROLLBACK")
+            for job in batch:
+                job.future.set_exception(exc)
+            return
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+    # -- shutdown -----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            writer, self._writer = self._writer, None
+            readers, self._readers = self._readers, None
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
+        if readers is not None:
+            readers.shutdown(wait=True)
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+        self._local = threading.local()

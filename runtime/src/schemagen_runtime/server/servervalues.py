@@ -21,7 +21,8 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _stamped(f: FieldDesc) -> bool:
+def stamped(f: FieldDesc) -> bool:
+    """A field the server fills with the time of the write that creates it."""
     t = f.type
     return t.kind == "utcDateTime" and not t.nullable and f.default is MISSING
 
@@ -31,7 +32,7 @@ def fill_server_values(reg: Registry, schema_name: str, doc: dict[str, Any], cre
     nested objects' whenever they lack them."""
     for fp in plan(reg, schema_name).fields_for(doc):
         value = doc.get(fp.name)
-        if creating and value is None and _stamped(fp.desc):
+        if creating and value is None and stamped(fp.desc):
             doc[fp.name] = at
         elif value is not None:
             _nested(reg, fp.desc.type, value, at)

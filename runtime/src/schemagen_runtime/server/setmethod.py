@@ -22,7 +22,7 @@ from .operations import OperationContext, OperationRefused
 from .protocol import MethodError, invalid_arguments
 from .references import linked_description
 from .refs import missing_targets
-from .servervalues import fill_server_values, now
+from .servervalues import fill_server_values, now, stamped
 from .store_api import KeyTaken
 
 SINGLETON_ERROR = {"type": "singleton", "description": "Singletons cannot be created or destroyed."}
@@ -47,13 +47,19 @@ def _key_taken(taken: KeyTaken) -> dict[str, Any]:
 
 
 def _server_values(call: Call, doc: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """What only the server could know (RFC 8620 §5.3 created): server-set fields that have a value.
-    Defaults of omitted fields are left to a get: schema-driven clients show every extra key of
-    `created` as a server-generated value the user must note down."""
+    """What only the server could know (RFC 8620 §5.3 created): server-set fields that the create
+    gave a value of its own (an operation's result, a generated value). Defaults of omitted fields
+    and the creation time are left to a get: schema-driven clients show every extra key of
+    `created` as a server-generated value the user must note down now."""
     fields = plan(call.reg, call.schema).fields_for(doc)
     shown = encode_object(call.reg, call.schema, doc)
     return {
-        fp.name: shown[fp.name] for fp in fields if fp.desc.update == "serverSet" and shown.get(fp.name) is not None
+        fp.name: shown[fp.name]
+        for fp in fields
+        if fp.desc.update == "serverSet"
+        and shown.get(fp.name) is not None
+        and not stamped(fp.desc)
+        and doc.get(fp.name) != fp.desc.default
     }
 
 

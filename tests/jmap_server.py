@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 ADMIN_TOKEN = "admin-secret-token"
+# A PostgreSQL DSN: servers whose database is the default SQLite file store in a schema of their own
+# in that database instead (tests/test_store_backends.py runs the server API tests so)
+POSTGRESQL_ENV = "JMAP_TEST_POSTGRESQL"
 USING = ["urn:ietf:params:jmap:core", "urn:stalwart:jmap"]
 
 
@@ -51,6 +54,21 @@ class Server:
     def db(self) -> Path:
         return self.workdir / "var" / "test.sqlite3"
 
+    def db_setting(self) -> str:
+        """DB for the process: `db`, or with JMAP_TEST_POSTGRESQL set (and `db` the default file) a
+        schema named after the work directory, so a restart finds the same data."""
+        base = os.environ.get(POSTGRESQL_ENV)
+        if not base or not isinstance(self.db, Path):
+            return str(self.db)
+        import hashlib
+
+        import psycopg
+
+        schema = "s" + hashlib.sha256(str(self.workdir).encode()).hexdigest()[:20]
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        return f"{base}?options=-csearch_path%3D{schema}"
+
     def start(self) -> Server:
         creds = self.workdir / "credentials.json"
         creds.write_text(json.dumps(self.credentials), encoding="utf-8")
@@ -58,7 +76,7 @@ class Server:
             **os.environ,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
-            "DB": str(self.db),
+            "DB": self.db_setting(),
             "ADMIN_TOKEN": ADMIN_TOKEN,
             "CREDENTIALS": str(creds),
         }

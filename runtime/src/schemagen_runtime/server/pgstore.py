@@ -43,13 +43,10 @@ does the same. A COMMIT whose outcome is unknown is never repeated: its error go
 
 from __future__ import annotations
 
-import asyncio
 import json
-import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -73,6 +70,7 @@ from .store_api import (
     StoreError,
     UniqueKey,
 )
+from .workers import ThreadedStore, WriteJob
 
 T = TypeVar("T")
 
@@ -117,8 +115,6 @@ CREATE INDEX IF NOT EXISTS words_by_owner ON words (type, id);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-READERS = 4
-MAX_BATCH = 64  # write units committed together at most
 CONFLICT_RETRIES = 5  # runs of a unit aborted by a deadlock or serialization failure
 CONNECT_TIMEOUT = 10  # seconds
 INDEX_LAYOUT = "pg-side-tables-1"  # bump when what the side tables hold changes
@@ -542,17 +538,10 @@ class PgSession:
         )
 
 
-class _WriteJob:
-    __slots__ = ("future", "tries", "work")
-
-    def __init__(self, work: Callable[[PgSession], Any]) -> None:
-        self.work = work
-        self.future: Future[Any] = Future()
-        self.tries = 0
-
-
-class PgStore:
+class PgStore(ThreadedStore[PgSession]):
     """store_api.Store on one PostgreSQL database."""
+
+    thread_name = "pg"
 
     def __init__(self, dsn: str, indexer: Indexer) -> None:
         self.dsn = dsn
@@ -561,10 +550,7 @@ class PgStore:
         self.icu = False
         self._partitioned = set(indexer.indexed_fields())  # types with a partition of their own
         self._grown: dict[str, tuple[int, int]] = {}  # per type: rows at the last ANALYZE, new since
-        self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[_WriteJob | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._readers: ThreadPoolExecutor | None = None
+        self._start_workers()
         self._local = threading.local()
         self._connections: list[psycopg.Connection[Any]] = []
         self._write_session: PgSession | None = None
@@ -624,60 +610,7 @@ class PgStore:
                 raise
         raise AssertionError("unreachable")
 
-    def _submit_read(self, work: Callable[[PgSession], T]) -> Future[T]:
-        with self._lock:
-            if self._readers is None:
-                self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="pg-read")
-            readers = self._readers
-        return readers.submit(self._run_read, work)
-
-    def read(self, work: Callable[[PgSession], T]) -> asyncio.Future[T]:
-        return asyncio.wrap_future(self._submit_read(work))
-
-    def read_now(self, work: Callable[[PgSession], T]) -> T:
-        return self._submit_read(work).result()
-
     # -- writes -------------------------------------------------------------------------------------
-
-    def _submit_write(self, work: Callable[[PgSession], T]) -> Future[T]:
-        job = _WriteJob(work)
-        with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_loop, name="pg-write", daemon=True)
-                self._writer.start()
-        self._queue.put(job)
-        return job.future
-
-    def write(self, work: Callable[[PgSession], T]) -> asyncio.Future[T]:
-        return asyncio.wrap_future(self._submit_write(work))
-
-    def write_now(self, work: Callable[[PgSession], T]) -> T:
-        return self._submit_write(work).result()
-
-    def _write_loop(self) -> None:
-        retry: list[_WriteJob] = []
-        while True:
-            batch, retry = retry, []
-            if not batch:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-            stop = False
-            while len(batch) < MAX_BATCH:  # everything already waiting shares this commit
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    stop = True
-                    break
-                batch.append(job)
-            retry = self._commit_batch(batch)
-            if stop:
-                for job in retry:
-                    job.future.set_exception(StoreError("the store was closed before the write could be retried"))
-                return
 
     def _writing_session(self) -> PgSession:
         session = self._write_session
@@ -687,12 +620,12 @@ class PgStore:
             session = self._write_session = PgSession(self._connect(), self, writable=True)
         return session
 
-    def _commit_batch(self, batch: list[_WriteJob]) -> list[_WriteJob]:
+    def _commit_batch(self, batch: list[WriteJob[PgSession]]) -> list[WriteJob[PgSession]]:
         """Runs and commits the batch; returns the units to run again: one aborted by a deadlock,
         or all of them when the connection was lost before the COMMIT was sent (so nothing of
         them was kept: a server restart costs a retry, not an error)."""
-        outcomes: list[tuple[_WriteJob, bool, Any]] = []
-        retry: list[_WriteJob] = []
+        outcomes: list[tuple[WriteJob[PgSession], bool, Any]] = []
+        retry: list[WriteJob[PgSession]] = []
         session: PgSession | None = None
         committing = False
         try:
@@ -763,14 +696,7 @@ class PgStore:
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        with self._lock:
-            writer, self._writer = self._writer, None
-            readers, self._readers = self._readers, None
-        if writer is not None:
-            self._queue.put(None)
-            writer.join()
-        if readers is not None:
-            readers.shutdown(wait=True)
+        self._stop_workers()
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:

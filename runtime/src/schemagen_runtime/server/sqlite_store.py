@@ -19,13 +19,10 @@ unique keys (a UNIQUE constraint on `keys`) hold across processes. A busy databa
 
 from __future__ import annotations
 
-import asyncio
 import json
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -47,6 +44,7 @@ from .store_api import (
     UniqueKey,
     iter_conditions,
 )
+from .workers import ThreadedStore, WriteJob
 
 T = TypeVar("T")
 
@@ -91,9 +89,7 @@ _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 # i;ascii-casemap (RFC 4790) folds A-Z only
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 BUSY_TIMEOUT_MS = 30_000  # another process's write transaction is waited for this long
-READERS = 4
 FEW_WORDS = 1000  # a text condition matching fewer objects is run from the words index, then sorted
-MAX_BATCH = 64  # write units committed together at most
 INDEX_LAYOUT = "sqlite-side-tables-1"  # bump when what the side tables hold changes
 
 
@@ -354,24 +350,15 @@ def _loads(text: str) -> Doc:
     return value
 
 
-class _WriteJob:
-    __slots__ = ("future", "work")
-
-    def __init__(self, work: Callable[[SqliteSession], Any]) -> None:
-        self.work = work
-        self.future: Future[Any] = Future()
-
-
-class SqliteStore:
+class SqliteStore(ThreadedStore[SqliteSession]):
     """store_api.Store on one SQLite file (WAL)."""
+
+    thread_name = "sqlite"
 
     def __init__(self, path: str | Path, indexer: Indexer) -> None:
         self.path = str(path)
         self.indexer = indexer
-        self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[_WriteJob | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._readers: ThreadPoolExecutor | None = None
+        self._start_workers()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         file = Path(self.path)
@@ -384,7 +371,8 @@ class SqliteStore:
             self._write_db = self._open(readonly=False)
             self._write_db.execute("PRAGMA journal_mode=WAL")
             self._write_db.executescript(_SCHEMA)
-            self._transaction(self._write_db, lambda: SqliteSession(self._write_db, indexer, True).prepare())
+            self._write_session = SqliteSession(self._write_db, indexer, True)  # the writer thread's
+            self._transaction(self._write_db, self._write_session.prepare)
         except StoreError:
             self.close()
             raise
@@ -426,58 +414,10 @@ class SqliteStore:
         finally:
             session.db.execute("COMMIT")
 
-    def _submit_read(self, work: Callable[[SqliteSession], T]) -> Future[T]:
-        with self._lock:
-            if self._readers is None:
-                self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="sqlite-read")
-            readers = self._readers
-        return readers.submit(self._run_read, work)
-
-    def read(self, work: Callable[[SqliteSession], T]) -> asyncio.Future[T]:
-        return asyncio.wrap_future(self._submit_read(work))
-
-    def read_now(self, work: Callable[[SqliteSession], T]) -> T:
-        return self._submit_read(work).result()
-
     # -- writes -------------------------------------------------------------------------------------
 
-    def _submit_write(self, work: Callable[[SqliteSession], T]) -> Future[T]:
-        job = _WriteJob(work)
-        with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_loop, name="sqlite-write", daemon=True)
-                self._writer.start()
-        self._queue.put(job)
-        return job.future
-
-    def write(self, work: Callable[[SqliteSession], T]) -> asyncio.Future[T]:
-        return asyncio.wrap_future(self._submit_write(work))
-
-    def write_now(self, work: Callable[[SqliteSession], T]) -> T:
-        return self._submit_write(work).result()
-
-    def _write_loop(self) -> None:
-        session = SqliteSession(self._write_db, self.indexer, True)
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < MAX_BATCH:  # everything already waiting shares this commit
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(job)
-            self._commit_batch(session, batch)
-
-    def _commit_batch(self, session: SqliteSession, batch: list[_WriteJob]) -> None:
-        batch = [job for job in batch if job.future.set_running_or_notify_cancel()]  # not the abandoned
-        if not batch:
-            return
+    def _commit_batch(self, batch: list[WriteJob[SqliteSession]]) -> list[WriteJob[SqliteSession]]:
+        session = self._write_session
         outcomes: list[tuple[bool, Any]] = []
         try:
             session.db.execute("BEGIN IMMEDIATE")
@@ -493,24 +433,18 @@ class SqliteStore:
                 session.db.execute("ROLLBACK")
             for job in batch:
                 job.future.set_exception(exc)
-            return
+            return []
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             if ok:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+        return []
 
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        with self._lock:
-            writer, self._writer = self._writer, None
-            readers, self._readers = self._readers, None
-        if writer is not None:
-            self._queue.put(None)
-            writer.join()
-        if readers is not None:
-            readers.shutdown(wait=True)
+        self._stop_workers()
         with self._lock:
             connections, self._connections = self._connections, []
         for db in connections:

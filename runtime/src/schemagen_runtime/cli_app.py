@@ -41,10 +41,20 @@ from .cli_values import (
 )
 from .codec import Ctx, decode_value
 from .descriptors import FieldDesc, ObjectDesc, Registry
+from .encode import masker
 from .jmap_client import JmapClient, JmapError, SetError, items, member
 from .validate import check_value, parse
 
 PAGE = 500  # ids per /set destroy: the session's maxObjectsInSet default
+SHOWN_ONCE = "Save these values now: secrets the server generated are shown only this once."
+
+
+def holds_clear_secret(reg: Registry, schema_name: str, variant: Any, values: dict[str, Any]) -> bool:
+    """Whether a create's server values show a secret in the clear (one the server generated:
+    get masks it from then on). `variant` is the created object's `@type` (None if not a union)."""
+    mask = masker(reg, schema_name)
+    doc = values if variant is None else {"@type": variant, **values}
+    return mask is not None and mask(doc) != doc
 
 
 @dataclass(frozen=True)
@@ -462,6 +472,8 @@ class Cli:
             emit(f"created {obj.name} {created.get('id')}")
             extra = {k: v for k, v in created.items() if k != "id"}
             if extra:
+                if holds_clear_secret(self.registry, obj.schema, payload.get("@type"), extra):
+                    emit(SHOWN_ONCE)
                 emit(self.human().record(obj.schema, extra))
 
     def update(self) -> None:

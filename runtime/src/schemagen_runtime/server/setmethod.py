@@ -9,7 +9,7 @@ has committed durably (store_api.Store.write).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..codec import Ctx, decode_object, defaults, plan
 from ..descriptors import MISSING
@@ -22,7 +22,7 @@ from .operations import OperationContext, OperationRefused
 from .protocol import MethodError, invalid_arguments
 from .references import linked_description
 from .refs import missing_targets
-from .servervalues import fill_server_values, now, stamped
+from .servervalues import ValuePath, fill_server_values, now, reveal, stamped
 from .store_api import KeyTaken
 
 SINGLETON_ERROR = {"type": "singleton", "description": "Singletons cannot be created or destroyed."}
@@ -46,20 +46,25 @@ def _key_taken(taken: KeyTaken) -> dict[str, Any]:
     return _error("primaryKeyViolation", description, properties=fields, existingId=taken.owner_id)
 
 
-def _server_values(call: Call, doc: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+def _server_values(call: Call, doc: dict[str, Any], secret_paths: list[ValuePath]) -> dict[str, Any]:
     """What only the server could know (RFC 8620 §5.3 created): server-set fields that the create
-    gave a value of its own (an operation's result, a generated value). Defaults of omitted fields
-    and the creation time are left to a get: schema-driven clients show every extra key of
-    `created` as a server-generated value the user must note down now."""
+    gave a value of its own (an operation's result, a generated value), and the properties holding
+    the secrets it generated, those in the clear. Defaults of omitted fields and the creation time
+    are left to a get: schema-driven clients show every extra key of `created` as a
+    server-generated value the user must note down now."""
     fields = plan(call.reg, call.schema).fields_for(doc)
-    shown = encode_object(call.reg, call.schema, doc)
+    revealed = reveal(call.reg, call.schema, doc, secret_paths)
+    shown = {**encode_object(call.reg, call.schema, doc), **revealed}
     return {
         fp.name: shown[fp.name]
         for fp in fields
-        if fp.desc.update == "serverSet"
-        and shown.get(fp.name) is not None
-        and not stamped(fp.desc)
-        and doc.get(fp.name) != fp.desc.default
+        if fp.name in revealed
+        or (
+            fp.desc.update == "serverSet"
+            and shown.get(fp.name) is not None
+            and not stamped(fp.desc)
+            and doc.get(fp.name) != fp.default
+        )
     }
 
 
@@ -78,7 +83,7 @@ def _create(call: Call, payload: Any) -> tuple[str, dict[str, Any]] | dict[str, 
         check_writes(call.reg, call.schema, baseline, doc, ctx, creating=True)
     if ctx.issues or doc is MISSING:
         return set_error(ctx.issues)
-    fill_server_values(call.reg, call.schema, doc, True, now())
+    secret_paths = fill_server_values(call.reg, call.schema, doc, True, now())
     issues = validate(call.reg, call.schema, doc)
     if issues:
         return set_error(issues)
@@ -97,11 +102,16 @@ def _create(call: Call, payload: Any) -> tuple[str, dict[str, Any]] | dict[str, 
         return refused.set_error()
     except KeyTaken as taken:
         return _key_taken(taken)
-    return new_id, {"id": new_id, **_server_values(call, doc, payload)}
+    return new_id, {"id": new_id, **_server_values(call, doc, secret_paths)}
 
 
-def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> bool | dict[str, Any]:
-    """True if stored, False for a no-op, or a SetError."""
+class Updated(NamedTuple):
+    stored: bool  # False for a no-op
+    server_values: dict[str, Any] | None  # RFC 8620 §5.3 updated: what the server set (generated secrets)
+
+
+def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> Updated | dict[str, Any]:
+    """What was stored, or a SetError."""
     current = call.load(obj_id)
     if current is None:
         return _error("notFound", f"no {call.obj.name} with id {obj_id!r}")
@@ -120,10 +130,10 @@ def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> bool |
     if ctx.issues:
         return set_error(ctx.issues)
     if doc == current:
-        return False
+        return Updated(False, None)
     if call.app.operations.is_operation(call.obj.name):
         return _error("forbidden", f"{call.obj.name} records are immutable: they record an operation that already ran")
-    fill_server_values(call.reg, call.schema, doc, False, now())
+    secret_paths = fill_server_values(call.reg, call.schema, doc, False, now())
     issues = validate(call.reg, call.schema, doc)
     if issues:
         return set_error(issues)
@@ -135,7 +145,7 @@ def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> bool |
             call.store.put(call.obj.name, obj_id, doc)
     except KeyTaken as taken:
         return _key_taken(taken)
-    return True
+    return Updated(True, reveal(call.reg, call.schema, doc, secret_paths) or None)
 
 
 def _destroy(call: Call, obj_id: str) -> dict[str, Any] | None:
@@ -192,11 +202,11 @@ def set_(call: Call) -> dict[str, Any]:
         for raw_id, patch in update.items():
             obj_id = call.resolve_id(raw_id)
             outcome = _update(call, obj_id, patch, destroying)
-            if isinstance(outcome, dict):
-                failed["notUpdated"][obj_id] = outcome
+            if isinstance(outcome, Updated):
+                updated[obj_id] = outcome.server_values
+                changed = changed or outcome.stored
             else:
-                updated[obj_id] = None
-                changed = changed or outcome
+                failed["notUpdated"][obj_id] = outcome
         for raw_id in destroy:
             obj_id = call.resolve_id(raw_id)
             error = _destroy(call, obj_id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from .defaults import DefaultNormalizer
 from .diagnostics import Diagnostic, Pos
+from .icons import read_icons, undrawn
 from .ir import (
     ChangeEntry,
     CompatWaiver,
@@ -22,6 +23,7 @@ from .ir import (
     Examples,
     ExpressionContext,
     Field,
+    IconSet,
     Object,
     Project,
     Registry,
@@ -32,6 +34,7 @@ from .ir import (
     Variant,
 )
 from .loader import LoadedFile, PathKey
+from .migrations import check_migrations, read_former, read_renames, read_steps
 from .names import python_attr
 from .typeexpr import NUMBER_FORMATS, SCALARS, STRING_FORMATS, TypeExpr, TypeSyntaxError, parse_type
 
@@ -61,6 +64,7 @@ class Builder:
         self.releases: list[Release] = []  # the `changes` sections
         self.contexts: dict[str, ExpressionContext] = {}  # the `contexts` sections
         self.webui_file: LoadedFile | None = None  # the one file with the `webui` section
+        self.icons: IconSet | None = None  # the one `icons` section
 
     def error(self, pos: Pos, message: str, code: str = "schema") -> None:
         self.errors.append(Diagnostic(pos, message, code))
@@ -94,6 +98,12 @@ class Builder:
                     )
                 else:
                     self.webui_file = file
+            if "icons" in data:
+                if self.icons is not None:
+                    self.error(file.pos(("icons",)), f"a second 'icons' section (the first is at {self.icons.pos})")
+                else:
+                    self.icons, problems = read_icons(file)
+                    self.errors += problems
         if project_pos is None:
             where = Pos(self.files[0].path, 1, 1) if self.files else Pos("<schema>", 1, 1)
             self.error(where, "no 'project' section: one schema file must say `project:` (name, version, ...)")
@@ -117,6 +127,8 @@ class Builder:
                 (client, tuple(body["redirectUris"]))
                 for client, body in sorted((data.get("oauthClients") or {}).items())
             ),
+            env_prefix=data.get("envPrefix", data["cli"].upper().replace("-", "_")),
+            docs_links=tuple(sorted((data.get("docsLinks") or {}).items())),
         )
 
     def _contexts(self, file: LoadedFile, data: dict[str, Any]) -> None:
@@ -240,6 +252,8 @@ class Builder:
         for context in data.get("context", ()):
             if context not in self.contexts:
                 self.error(owner.pos(*base, name, "context"), f"unknown expression context '{context}'")
+        steps, problems = read_steps(data.get("migrate"), lambda *sub: owner.pos(*base, name, "migrate", *sub))
+        self.errors += problems
         return Field(
             name=name,
             description=data["description"],
@@ -253,6 +267,7 @@ class Builder:
             min_items=data.get("minItems"),
             max_length=data.get("maxLength"),
             enterprise=data.get("enterprise", False),
+            secret=data.get("secret", False),
             unique=data.get("unique", False),
             filterable=data.get("filterable", False),
             sortable=data.get("sortable", False),
@@ -264,6 +279,8 @@ class Builder:
             example=data.get("example"),
             suppressed=tuple(sorted((data.get("suppress") or {}).items())),
             py_name=python_attr(name),
+            renamed_from=read_renames(data.get("renamedFrom")),
+            migrations=steps,
             pos=pos,
             key_pos=tuple((key, owner.pos(*base, name, key)) for key in data),
         )
@@ -352,7 +369,7 @@ class Builder:
                     definition.pos("of") if target else definition.pos(),
                     f"view '{definition.name}' needs 'of: <Object>' naming an object",
                 )
-            for extra in ("fields", "variants", "permissionPrefix", "external"):
+            for extra in ("fields", "variants", "permissionPrefix", "external", "operation", "published"):
                 if extra in data:
                     self.error(definition.pos(extra), f"a view has no '{extra}': it shows the object it is 'of'")
             return Object(
@@ -373,6 +390,12 @@ class Builder:
                 definition.pos(), f"{kind} '{definition.name}' needs a 'permissionPrefix' (e.g. sys{definition.name})"
             )
         schema = self.schema(definition)
+        if data.get("operation") and (kind != "object" or "variants" not in data or data.get("external")):
+            self.error(
+                definition.pos("operation"),
+                f"operation object '{definition.name}' must be a served object (kind: object) with 'variants': "
+                "each variant is an operation its create runs",
+            )
         raw = data.get("examples") or {}
         examples = Examples(
             id=raw.get("id", "singleton" if kind == "singleton" else "id1"),
@@ -389,6 +412,8 @@ class Builder:
             schema=schema,
             enterprise=data.get("enterprise", False),
             external=data.get("external", False),
+            operation=data.get("operation", False),
+            published=data.get("published", True),
             webui=tuple(data.get("webui", ())),
             examples=examples,
             form=data.get("form"),
@@ -489,12 +514,20 @@ class Builder:
             else EnumValue(name, **body, pos=definition.pos("values", name))
             for name, body in definition.data["values"].items()
         )
+        former, problems = read_former(
+            definition.name,
+            definition.data.get("formerValues"),
+            {v.name for v in values},
+            lambda *sub: definition.pos("formerValues", *sub),
+        )
+        self.errors += problems
         return Enum(
             definition.name,
             definition.data.get("description", ""),
             values,
             docs_page=definition.data.get("docsPage"),
             placeholder=definition.data.get("placeholder"),
+            former_values=former,
             pos=definition.pos(),
         )
 
@@ -524,10 +557,14 @@ class Builder:
         # Defaults can name nested schemas and enum values, so they are normalised last.
         normalizer = DefaultNormalizer(schemas, enums)
         schemas = {name: self._normalized(schema, normalizer) for name, schema in schemas.items()}
+        schemas, problems = check_migrations(schemas, normalizer)
+        self.errors += problems
         objects = [dataclasses.replace(o, schema=schemas[o.name]) if o.schema else o for o in raw_objects]
         objects = self.menus(objects)
         self.check_webui_fields(objects, schemas)
         webui = self.webui_file.data["webui"] if self.webui_file else {}
+        if self.icons is not None and self.webui_file is not None:
+            self.errors += undrawn(self.icons, self.webui_file)
         if self.project is None:
             return None
         return Registry(
@@ -541,13 +578,14 @@ class Builder:
             contexts=MappingProxyType(dict(sorted(self.contexts.items()))),
             layouts=tuple(webui.get("layouts", ())),
             dashboards=tuple(webui.get("dashboards", ())),
+            icons=self.icons,
         )
 
     def _normalized(self, schema: Schema, normalizer: DefaultNormalizer) -> Schema:
         fields = []
         for field in schema.fields:
             if field.has_default:  # null too: only a nullable type may default to null
-                wire, problems = normalizer.normalize(field.default, field.type)
+                wire, problems = normalizer.normalize(field.default, field.type, field=field)
                 for problem in problems:
                     self.error(field.pos_of("default"), f"default of '{field.name}': {problem}", "bad-default")
                 field = dataclasses.replace(field, default=wire)

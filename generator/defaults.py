@@ -1,161 +1,116 @@
-"""Normalise defaults as authors write them ("30s", {"@type": "Manual"}, [..]) into wire form.
+"""Defaults as authors write them ("30s", {"@type": "Manual"}, [..]) decoded and checked by the
+runtime's own codec, then kept in the IR's wire form.
 
-Durations become milliseconds, sizes bytes, sets and object lists JSON arrays; nested objects are
-checked against their schema (unknown keys, union `@type`). Problems come back as sentences.
+The schemas become the runtime's descriptors in memory (`runtime_descriptors`), and a default goes
+through what the generated server runs on a value: `codec.decode_value` (durations, sizes, sets,
+unions, unknown properties) and `validate.check_value` (formats, validators, enum values, nested
+objects and their own constraints). So a default the generator accepts is one the server accepts.
+The field's own declared bounds are left to checks.py, whose findings carry codes a schema may
+waive with a reason. The result is the IR's form of the canonical value: durations in ms, sizes in
+bytes, sets and object lists as JSON arrays, and nested objects holding only what the author wrote
+(the server fills in the rest from their own defaults).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from schemagen_runtime.errors import describe
-from schemagen_runtime.units import parse_duration, parse_size
+from schemagen_runtime.codec import Ctx, decode_value
+from schemagen_runtime.descriptors import MISSING, FieldDesc, TypeDesc
+from schemagen_runtime.descriptors import Registry as RuntimeRegistry
+from schemagen_runtime.errors import Issue, shorten
+from schemagen_runtime.validate import check_value
 
-from .ir import Enum, Schema, TypeRef
+from .ir import Enum, Field, Schema, TypeRef
+from .runtime_descriptors import field_desc, runtime_registry_of, type_desc
 
-UTC_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
-
-
-def _json_type(value: Any) -> str:
-    return describe(value, yaml=True)
+# The validation type of each bound a field declares, which checks.py reports (waivably) instead.
+_DECLARED_BOUNDS = {"MinValue": "min", "MaxValue": "max", "MaxLength": "max_length", "MinLength": "min_items"}
 
 
-def _map_key(key: Any, ref: TypeRef) -> Any:
-    """The loader keeps mapping keys as source text, so a number-keyed map's `25:` arrives as "25"."""
-    if ref.kind == "number" and ref.format not in ("duration", "size") and isinstance(key, str):
-        try:
-            return json.loads(key)
-        except ValueError:
-            return key
-    return key
+def _message(issue: Issue, top: str, value: Any) -> str:
+    """The runtime's sentence; one about the whole value drops the path naming it and, where the
+    value has the right type but is refused, names the value instead."""
+    if issue.path != top:
+        return issue.message
+    for prefix in (f"'{top}': ", f"'{top}' "):
+        if issue.message.startswith(prefix):
+            rest = issue.message[len(prefix) :]
+            return (
+                f"{shorten(value) if isinstance(value, str) else repr(value)} {rest}"
+                if issue.type == "Invalid" and rest.startswith("must")
+                else rest
+            )
+    return issue.message
+
+
+def _declared(issue: Issue, f: Field, top: str) -> bool:
+    """A failure of the field's own min, max, maxLength or minItems (checks.py reports it)."""
+    bound = _DECLARED_BOUNDS.get(issue.type)
+    return issue.path == top and bound is not None and getattr(f, bound) is not None
 
 
 class DefaultNormalizer:
     def __init__(self, schemas: Mapping[str, Schema], enums: Mapping[str, Enum]) -> None:
-        self.schemas, self.enums = schemas, enums
+        self.runtime: RuntimeRegistry = runtime_registry_of(schemas, enums)
 
-    def normalize(self, value: Any, ref: TypeRef, where: str = "") -> tuple[Any, list[str]]:
-        problems: list[str] = []
-        out = self._value(value, ref, where, problems)
-        return out, problems
-
-    def _value(self, value: Any, ref: TypeRef, where: str, problems: list[str]) -> Any:
-        at = f" at '{where}'" if where else ""
-        if value is None:
-            if not ref.nullable:
-                problems.append(f"null{at}, but the type is not nullable")
-            return None
-        kind = ref.kind
+    def normalize(self, value: Any, ref: TypeRef, where: str = "", field: Field | None = None) -> tuple[Any, list[str]]:
+        """(the value in the IR's wire form, the runtime's problems with it); `field` adds its
+        validators and nested constraints to the check."""
+        t = type_desc(ref)
+        top = where or (field.name if field is not None else "")
+        ctx = Ctx()
         try:
-            if kind == "number":
-                return self._number(value, ref)
-            if kind == "string":
-                return self._string(value, ref)
-            if kind == "boolean":
-                if not isinstance(value, bool):
-                    raise ValueError(f"expected a boolean, got {_json_type(value)}")
-                return value
-            if kind in ("objectId", "blobId"):
-                if not isinstance(value, str):
-                    raise ValueError(f"expected an id string, got {_json_type(value)}")
-                return value
-            if kind == "utcDateTime":
-                if not isinstance(value, str) or not UTC_DATETIME.match(value):
-                    raise ValueError(f"expected a UTC date-time like 2026-01-01T00:00:00Z, got {value!r}")
-                return value
-            if kind == "enum":
-                allowed = [v.name for v in self.enums[ref.target or ""].values]
-                if value not in allowed:
-                    raise ValueError(f"{value!r} is not a value of enum {ref.target} ({', '.join(allowed)})")
-                return value
-        except ValueError as exc:
-            problems.append(f"{exc}{at}")
+            decoded = decode_value(self.runtime, t, value, ctx, top)
+            issues = ctx.issues
+            if not issues and decoded is not MISSING:
+                desc = field_desc(field) if field is not None else FieldDesc(top, t)
+                found = check_value(self.runtime, desc, decoded, top)
+                issues = [i for i in found if field is None or not _declared(i, field, top)]
+        except (KeyError, ValueError):
+            # a dangling name, or a nested schema's own default that does not decode: each is
+            # reported where it is written
+            return value, []
+        if issues:
+            return None, [_message(i, top, value) for i in issues]
+        return self.ir_form(value, decoded, t), []
+
+    def ir_form(self, authored: Any, canonical: Any, t: TypeDesc) -> Any:
+        """The canonical value as the IR keeps it (see the module doc)."""
+        if canonical is None:
             return None
+        kind = t.kind
         if kind == "set":
-            items = list(value) if isinstance(value, dict) else value
-            if not isinstance(items, list):
-                problems.append(f"expected a list of set members{at}, got {_json_type(value)}")
-                return None
-            out: list[Any] = []
-            for i, item in enumerate(items):
-                norm = self._value(item, ref.member, f"{where}/{i}".lstrip("/"), problems)
-                if norm not in out:
-                    out.append(norm)
-            return out
+            member = t.item or TypeDesc("string")
+            return [_member(k, member) for k in canonical]
         if kind == "objectList":
-            items = list(value.values()) if isinstance(value, dict) else value
-            if not isinstance(items, list):
-                problems.append(f"expected a list{at}, got {_json_type(value)}")
-                return None
-            target = TypeRef("object", target=ref.target)
-            return [self._value(item, target, f"{where}/{i}".lstrip("/"), problems) for i, item in enumerate(items)]
+            items = list(authored.values()) if isinstance(authored, dict) else list(authored)
+            element = TypeDesc("object", target=t.target)
+            return [self.ir_form(a, c, element) for a, c in zip(items, canonical.values(), strict=True)]
         if kind == "map":
-            if not isinstance(value, dict):
-                problems.append(f"expected a mapping{at}, got {_json_type(value)}")
-                return None
-            return {
-                str(self._value(_map_key(k, ref.map_key), ref.map_key, where, problems)): self._value(
-                    v, ref.member, f"{where}/{k}".lstrip("/"), problems
-                )
-                for k, v in value.items()
-            }
-        return self._object(value, ref, where, problems)
+            values = list(authored.values()) if len(authored) == len(canonical) else list(canonical.values())
+            item = t.item or TypeDesc("string")
+            return {k: self.ir_form(a, c, item) for (k, c), a in zip(canonical.items(), values, strict=True)}
+        if kind == "object":
+            return self._object(authored, canonical, t.target or "")
+        if kind == "number" and authored == canonical and type(authored) in (int, float):
+            return authored  # the number as written: 0 and 0.0 are the same float on the wire
+        return canonical
 
-    def _number(self, value: Any, ref: TypeRef) -> int | float:
-        if ref.format == "duration":
-            return parse_duration(value)
-        if ref.format == "size":
-            return parse_size(value)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, got {_json_type(value)}")
-        if ref.format in ("unsignedInteger", "integer") and not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        if ref.format == "unsignedInteger" and value < 0:
-            raise ValueError(f"expected an unsigned integer, got {value}")
-        return value
-
-    @staticmethod
-    def _string(value: Any, ref: TypeRef) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {_json_type(value)}")
-        if ref.format == "ipAddress":
-            ipaddress.ip_address(value)
-        elif ref.format == "ipNetwork":
-            ipaddress.ip_network(value, strict=False)
-        elif ref.format == "emailAddress" and "@" not in value:
-            raise ValueError(f"{value!r} is not an email address")
-        return value
-
-    def _object(self, value: Any, ref: TypeRef, where: str, problems: list[str]) -> Any:
-        at = f" at '{where}'" if where else ""
-        if not isinstance(value, dict):
-            problems.append(f"expected a mapping for {ref.target}{at}, got {_json_type(value)}")
-            return None
-        schema = self.schemas.get(ref.target or "")
-        if schema is None:  # a dangling reference, already reported
-            return value
-        out: dict[str, Any] = {}
-        fields = schema.fields
-        if schema.is_union:
-            tag = value.get("@type")
-            variant = next((v for v in schema.variants if v.name == tag), None)
-            if variant is None:
-                names = ", ".join(v.name for v in schema.variants)
-                problems.append(f"a default for {ref.target} needs '@type' naming one of {names}{at}")
-                return None
-            out["@type"] = tag
-            fields = self.schemas[variant.type].fields if variant.type and variant.type in self.schemas else ()
-        by_name = {f.name: f for f in fields}
-        for key, item in value.items():
-            if key == "@type" and schema.is_union:
-                continue
-            field = by_name.get(key)
-            if field is None:
-                problems.append(f"unknown property '{key}' for {ref.target}{at}")
-                continue
-            out[key] = self._value(item, field.type, f"{where}/{key}".lstrip("/"), problems)
+    def _object(self, authored: dict[str, Any], canonical: dict[str, Any], schema_name: str) -> dict[str, Any]:
+        schema = self.runtime.schema(schema_name)
+        tag = canonical.get("@type") if schema.is_union else None
+        fields = {f.name: f for f in self.runtime.variant_fields(schema, tag) or ()}
+        out: dict[str, Any] = {"@type": tag} if schema.is_union else {}
+        for key, value in authored.items():
+            if key in fields:
+                out[key] = self.ir_form(value, canonical[key], fields[key].type)
         return out
+
+
+def _member(key: str, t: TypeDesc) -> Any:
+    """A set member as the IR lists it: numbers as numbers (the canonical form keys them as text)."""
+    if t.kind == "number":
+        return float(key) if t.format == "float" else int(key)
+    return key

@@ -20,6 +20,7 @@ GENERATED_NAMES = frozenset(
         *("Client", "JmapClient", "JmapError", "MethodError", "RequestError", "SetError", "TransportError"),
         *("NotFound", "ObjectGroup", "SingletonGroup", "CliObject", "CliSpec", "Config", "JmapApp"),
         *("DESCRIBE", "ENUMS", "OBJECTS", "PROJECT", "PUBLISHED", "SCHEMA", "SCHEMA_MODULES", "SPEC"),
+        *("Fast", "MISSING"),  # the models' fast paths (schemagen_runtime.fastpath)
     }
 )
 # Module names the generated package uses for itself next to one module per schema.

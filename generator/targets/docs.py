@@ -10,40 +10,16 @@ of their own (`enum_links`). Descriptions and labels are data, so every one goes
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
 
 from ..ir import Attributes, Enum, Field, IconSet, Object, Registry, Schema, TypeRef
 from ..names import kebab
 from ..render import render
 from ..rendered import RenderedFile
-from .examples import ExampleSet, default_human, examples_for
+from .examples import ExampleSet, examples_for
 from .text import md_code, md_crumb, md_prose, md_table_code, md_table_text, md_text, yaml_scalar
+from .type_display import Note, field_notes, plain_note, type_display
 
-SCALAR_DISPLAY = {
-    "string": "String",
-    "text": "Text",
-    "html": "Html",
-    "uri": "Uri",
-    "emailAddress": "EmailAddress",
-    "secret": "String",
-    "secretText": "Text",
-    "ipAddress": "IpAddr",
-    "ipNetwork": "IpMask",
-    "socketAddress": "SocketAddr",
-    "color": "Color",
-    "unsignedInteger": "UnsignedInt",
-    "integer": "Integer",
-    "float": "Float",
-    "size": "Size",
-    "duration": "Duration",
-    "boolean": "Boolean",
-    "utcDateTime": "UTCDateTime",
-    "blobId": "BlobId",
-}
-SECRET_FORMATS = ("secret", "secretText")
-# A plain string checked by one of these validators is shown as the kind of name it holds.
-VALIDATOR_DISPLAY = {"emailLocalPart": "EmailLocalPart", "domain": "DomainName", "hostname": "HostName"}
 # How the site sizes and styles an inline icon of the WebUI's set; the drawing (the rest of the
 # <svg> attributes and its elements) is the schema's `icons` section.
 ICON_ATTRIBUTES = (("class", "lucide-icon"), ("width", "1em"), ("height", "1em"))
@@ -166,11 +142,6 @@ def anchor(name: str) -> str:
     return name.lower()
 
 
-def number(value: int | float) -> str:
-    """A bound as the pages print it: a whole float without its ".0" (1.0 → 1)."""
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
 def permission_enum(registry: Registry) -> str | None:
     """The enum listing the registry's permissions: its values hold every permission of every
     managed object. Pages link it to the permissions page, as they link each method's permission."""
@@ -290,70 +261,30 @@ class PageBuilder:
             return f"./{kebab(ref.target or '')}.md"
         return self.site.enum_links.get(ref.target or "", f"#{anchor(ref.target or '')}")
 
-    def _append(self, seg: _Segments, ref: TypeRef, validators: tuple[str, ...] = ()) -> None:
-        if ref.kind in ("enum", "object"):
-            seg.link(ref.target or "", self._link_for(ref))
-        elif ref.kind == "objectId":
-            # A view has no page: an id of one is an id of the object it shows (Id<Account/Group> → Id<Account>).
-            target = self.registry.object(ref.target or "").view_of or ref.target or ""
-            seg.code("Id&lt;")
-            if target in self.site.pages:
-                seg.link(target, self._link_for(TypeRef("objectId", target=target)))
-            else:  # an external object is documented by the JMAP capability that serves it
-                seg.code(target)
-            seg.code("&gt;")
-        elif ref.kind == "objectList":
-            seg.link(ref.target or "", self._link_for(TypeRef("object", target=ref.target)))
-            seg.code("[]")
-        elif ref.kind == "set":
-            self._append(seg, ref.member, validators)
-            seg.code("[]")
-        elif ref.kind == "map":
-            seg.code("Map&lt;")
-            self._append(seg, ref.map_key)
-            seg.code(", ")
-            self._append(seg, ref.member)
-            seg.code("&gt;")
-        elif ref.format == "string" and (shown := [VALIDATOR_DISPLAY[v] for v in validators if v in VALIDATOR_DISPLAY]):
-            seg.code(shown[0])
-        else:
-            seg.code(SCALAR_DISPLAY[ref.format or ref.kind])
-
     def type_md(self, ref: TypeRef, validators: tuple[str, ...] = ()) -> str:
+        """The neutral type display (type_display.py) as Markdown: code runs, and links for the
+        enums, objects and types it names (an id of an object with no page stays code)."""
         seg = _Segments()
-        self._append(seg, ref, validators)
-        if ref.nullable:
-            seg.code("?")
+        for part in type_display(self.registry, ref, validators):
+            text = html.escape(part.text, quote=False)
+            named = part.names
+            if named is not None and (named.kind != "objectId" or named.target in self.site.pages):
+                seg.link(text, self._link_for(named))
+            else:
+                seg.code(text)
         return seg.render()
 
     # -- annotations -----------------------------------------------------------------------------
 
-    def default_literal(self, f: Field) -> str | None:
-        if not f.has_default or f.default is None:
-            return "false" if f.type.kind == "boolean" and not f.has_default else None
-        return json.dumps(default_human(self.registry, f), separators=(",", ":"), ensure_ascii=False)
-
     def annotations(self, f: Field) -> str:
-        notes: list[str] = []
-        if f.enterprise:
-            notes.append(docs_link(self.registry, "enterprise", "enterprise"))
-        if f.required:
-            notes.append("required")
-        if f.update == "immutable":
-            notes.append("read-only")
-        if f.update == "serverSet":
-            notes.append("server-set")
-        literal = self.default_literal(f)
-        if literal is not None:
-            notes.append(f"default: {md_code(literal)}")
-        bounds = {"min": f.min, "max": f.max}
-        ordered = [(name, bounds[name]) for name in f.bounds_order]
-        for label, value in (*ordered, ("min items", f.min_items), ("max length", f.max_length)):
-            if value is not None:
-                notes.append(f"{label}: {number(value)}")
-        if f.type.format in SECRET_FORMATS:
-            notes.append("secret")
-        return "".join(f" · {n}" for n in notes)
+        return "".join(f" · {self._note(n)}" for n in field_notes(self.registry, f))
+
+    def _note(self, note: Note) -> str:
+        if note.kind == "enterprise":
+            return docs_link(self.registry, "enterprise", "enterprise")
+        if note.kind == "default" and note.value is not None:
+            return f"default: {md_code(note.value)}"
+        return plain_note(note)
 
     def field_doc(self, f: Field) -> FieldDoc:
         lines = md_prose(f.description).split("\n")

@@ -35,10 +35,12 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from schemagen_runtime.units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, zero_unit
+from schemagen_runtime.codec import human_form
+from schemagen_runtime.units import DURATION_UNITS, SIZE_UNITS, zero_unit
 
 from ..ir import Field, Object, Registry, Schema, TypeRef
 from ..names import kebab
+from ..runtime_descriptors import type_desc
 from .example_check import example_check
 
 CORE_CAPABILITY = "urn:ietf:params:jmap:core"
@@ -110,23 +112,11 @@ class ExampleSet:
 
 def human(registry: Registry, value: Any, ref: TypeRef | None, zero: str = "s") -> Any:
     """A wire value with durations and sizes in the human form pages and examples show, at any depth
-    ({"count": 100, "period": 60000} → {"count": 100, "period": "1m"}); the server accepts both."""
-    if ref is None or value is None:
+    ({"count": 100, "period": 60000} → {"count": 100, "period": "1m"}): the runtime codec's
+    `human_form`, over the same descriptors, so the server reads each back as the same value."""
+    if ref is None:
         return value
-    if ref.format == "duration" and isinstance(value, int):
-        return format_duration(value, zero)
-    if ref.format == "size" and isinstance(value, int):
-        return format_size(value, zero if zero in SIZE_UNITS else "b")
-    if ref.kind in ("set", "objectList") and isinstance(value, list):
-        item = ref.item if ref.kind == "set" else TypeRef("object", target=ref.target)
-        return [human(registry, v, item) for v in value]
-    if ref.kind == "map" and isinstance(value, dict):
-        return {k: human(registry, v, ref.item) for k, v in value.items()}
-    if ref.kind == "object" and isinstance(value, dict):
-        fields = fields_of(registry, registry.schemas[ref.target or ""], value.get("@type"))
-        by_name = {f.name: f.type for f in fields}
-        return {k: human(registry, v, by_name.get(k)) for k, v in value.items()}
-    return value
+    return human_form(example_check(registry).runtime, type_desc(ref), value, zero)
 
 
 def default_human(registry: Registry, f: Field) -> Any:

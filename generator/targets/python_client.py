@@ -1,23 +1,22 @@
 """The typed client (`client.py`) and the CLI (`cli.py`, `cli_describe.py`) of the generated package.
 
 Names, variants and the `describe` tables are computed here from the IR; the describe tables
-reuse the docs' type displays and annotations (as plain text), so `describe` and the reference
-pages say the same thing.
+print the type displays and notes of type_display.py as plain text, which the reference pages
+print as Markdown, so `describe` and the pages say the same thing.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import Enum, Object, Registry
+from ..ir import Enum, Field, Object, Registry
 from ..names import kebab, python_module
 from ..render import render
 from ..rendered import RenderedFile
-from .docs import PageBuilder, SiteIndex
 from .python_payloads import payload_names
+from .type_display import field_notes, plain_note, plain_type, type_display
 
 ROOT = "python"
 
@@ -46,9 +45,10 @@ _ESCAPE = re.compile(r"\\(.)")
 
 
 def plain(markdown: str) -> str:
-    """Docs Markdown (code tags, links, escapes) as the plain text a terminal shows."""
-    text = _LINK.sub(r"\1", markdown.replace("<code>", "").replace("</code>", ""))
-    return html.unescape(_ESCAPE.sub(r"\1", text)).replace("`", "")
+    """A description as its author wrote it (Markdown: links, code spans, backslash escapes) as the
+    plain text a terminal shows, on one line."""
+    text = _LINK.sub(r"\1", " ".join(line.strip() for line in markdown.strip().split("\n")))
+    return _ESCAPE.sub(r"\1", text).replace("`", "")
 
 
 def _lists(registry: Registry, obj: Object) -> list[dict[str, Any]]:
@@ -85,9 +85,7 @@ def sort_fields(registry: Registry, obj: Object) -> list[str]:
         for f in s.fields
     }
     marked = [n for n, f in fields.items() if f.sortable]
-    scalar = [
-        n for n, f in fields.items() if f.type.kind in SCALAR_KINDS and f.type.format not in ("secret", "secretText")
-    ]
+    scalar = [n for n, f in fields.items() if f.type.kind in SCALAR_KINDS and not f.is_secret]
     return ["id", *(marked or scalar)]
 
 
@@ -101,18 +99,29 @@ def describe_enum(enum: Enum) -> dict[str, Any]:
     }
 
 
-def describe_table(registry: Registry, site: SiteIndex, obj: Object) -> dict[str, Any]:
+def describe_table(registry: Registry, obj: Object) -> dict[str, Any]:
+    """The rows `describe` prints: the pages' type displays and notes (type_display.py) as text."""
     schema = obj.schema
     assert schema is not None
-    builder = PageBuilder(registry, site)
 
-    def rows(fields: tuple[Any, ...]) -> list[tuple[str, str, str, str]]:
-        out = []
-        for f in fields:
-            doc = builder.field_doc(f)
-            notes = ", ".join(n for n in plain(doc.annotations).split(" · ") if n.strip())
-            out.append((f.name, plain(doc.type_md), notes, plain(" ".join(doc.description_lines))))
-        return out
+    def description(f: Field) -> str:
+        text = plain(f.description)
+        for kind in ("variables", "constants"):
+            names = [name for name in f.context if registry.contexts[name].kind == kind]
+            if names:
+                text += f"  Available {kind}: {', '.join(names)}."
+        return text
+
+    def rows(fields: tuple[Field, ...]) -> list[tuple[str, str, str, str]]:
+        return [
+            (
+                f.name,
+                plain_type(type_display(registry, f.type, f.validators)),
+                ", ".join(plain_note(n) for n in field_notes(registry, f)),
+                description(f),
+            )
+            for f in fields
+        ]
 
     if schema.is_union:
         sections = [
@@ -153,13 +162,18 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         )
         for o in managed
     )
-    site = SiteIndex.of(registry)
-    describe = {o.name: describe_table(registry, site, o) for o in managed}
+    describe = {o.name: describe_table(registry, o) for o in managed}
     enums = {name: describe_enum(e) for name, e in registry.enums.items() if not e.placeholder}
     sources = registry.sources
+    # the docstring's example: the first singleton's get (else the first object's query)
+    example = next((f"client.{g.attr}.get()" for g in groups if g.group == "SingletonGroup"), None)
+    if example is None and groups:
+        example = f"client.{groups[0].attr}.query()"
     return [
         RenderedFile(
-            f"{base}/client.py", render("python/package/client.py.jinja", groups=groups, project=project), sources
+            f"{base}/client.py",
+            render("python/package/client.py.jinja", groups=groups, project=project, example=example),
+            sources,
         ),
         RenderedFile(
             f"{base}/cli.py", render("python/package/cli.py.jinja", commands=commands, project=project), sources

@@ -1,5 +1,6 @@
 """The `<package>/models/` view model: one module per schema, a dataclass per schema and per union
-variant, and the enums as `StrEnum`s. Every annotation, default literal and import is decided here.
+variant, and the enums as `StrEnum`s. Every annotation, default literal and import is decided here,
+and each class's `from_wire` fast path is written beside it (python_fastpath.py).
 
 Python types: strings, ids and date-times are `str`; whole numbers (durations in ms, sizes in
 bytes) `int`; `float`; `bool`; enums their `StrEnum`; nested objects their class (a union its base
@@ -10,11 +11,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..formatting import LINE_LENGTH
 from ..ir import Field, Registry, Schema, TypeRef
 from ..names import enum_member, python_module
+from ..runtime_descriptors import runtime_registry
+from .python_fastpath import Attr, FastModule, FastPaths
 
+# The longest string literal that fits on a line of its own inside parentheses at any line length
+# a formatter is usually set to (88 and up, indented twice).
+LONG_STRING = 80
 INT_FORMATS = ("unsignedInteger", "integer", "size", "duration")
+
+
+@dataclass(frozen=True)
+class Default:
+    """An expression giving a fresh default value; a mutable one is made per instance."""
+
+    value: str
+    mutable: bool = False
+
+    @property
+    def dataclass_default(self) -> str:
+        """The text after `=` in the class body, in a form ruff and black lay out alike whatever the
+        line length: a string in parentheses (both drop them where the line fits, and keep them
+        where it does not), or, when it is too long to fit even on a line of its own, as
+        `field(default=...)`, a call both split the same way."""
+        if not self.mutable:
+            if self.value[:1] not in "'\"":
+                return self.value
+            return f"({self.value})" if len(self.value) <= LONG_STRING else f"field(default={self.value})"
+        if self.value in ("set()", "list()", "dict()"):
+            return f"field(default_factory={self.value[:-2]})"
+        return f"field(default_factory=lambda: {self.value})"  # a lambda: the class may be imported late
 
 
 @dataclass(frozen=True)
@@ -23,6 +50,9 @@ class AttrView:
     annotation: str
     default: str | None  # the text after `=`, None for a required attribute
     comment: str  # one line: the wire name when it differs, and the unit
+    field: Field
+    fresh: str | None  # an expression giving a fresh default value (the fast path's)
+    mutable: bool  # that value is a new object each time
 
 
 @dataclass(frozen=True)
@@ -43,14 +73,23 @@ class ClassView:
 
 
 @dataclass(frozen=True)
+class Import:
+    """`from module import names`."""
+
+    module: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ModuleView:
     module: str
-    imports: tuple[str, ...]  # full import lines, sorted
-    # other model modules, imported after this module's classes exist: (module, class names)
-    late_imports: tuple[tuple[str, tuple[str, ...]], ...]
+    imports: tuple[tuple[Import, ...], ...]  # groups, printed with a blank line between them
+    # other model modules, imported after this module's classes and fast paths exist
+    late_imports: tuple[Import, ...]
     classes: tuple[ClassView, ...]
     exports: tuple[str, ...]
     sources: tuple[str, ...]
+    fast: FastModule
 
 
 @dataclass(frozen=True)
@@ -82,6 +121,7 @@ def docstring(text: str) -> str:
 class ModelBuilder:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.fast = FastPaths(registry, runtime_registry(registry))
 
     def nested_class(self, target: str, imports: _Imports, here: str) -> str:
         schema = self.registry.schemas[target]
@@ -113,58 +153,55 @@ class ModelBuilder:
             return f"dict[{key}, {self.annotation(ref.member, imports, here)}]"
         return "str"
 
-    def default(self, f: Field, imports: _Imports, here: str) -> str | None:
-        """The default expression, matching what the runtime fills in on decode."""
+    def default(self, f: Field, imports: _Imports, here: str) -> Default | None:
+        """A fresh default value, matching what the runtime fills in on decode (None: required)."""
         ref = f.type
         if f.has_default:
             return self._literal(f.default, ref, imports, here)
         if f.required:
             return None
         if ref.nullable:
-            return "None"
+            return Default("None")
         if ref.kind == "boolean":
-            return "False"
+            return Default("False")
         if ref.kind == "number":
-            return "0" if ref.format in INT_FORMATS else "0.0"
+            return Default("0" if ref.format in INT_FORMATS else "0.0")
         if ref.kind in ("set", "objectList", "map"):
-            imports.uses_field = True
-            return f"field(default_factory={ {'set': 'set', 'objectList': 'list', 'map': 'dict'}[ref.kind] })"
+            return Default(f"{ {'set': 'set', 'objectList': 'list', 'map': 'dict'}[ref.kind] }()", mutable=True)
         if ref.kind == "object":
             schema = self.registry.schemas[ref.target or ""]
             cls = self.nested_class(schema.name, imports, here)
             first = class_name(schema, schema.variants[0].name) if schema.is_union else cls
             if schema.is_union and python_module(schema.name) != here:
                 imports.classes[python_module(schema.name)].add(first)
-            imports.uses_field = True
-            return f"field(default_factory=lambda: {first}())"  # a lambda: the class may be imported late
-        return "None"
+            return Default(f"{first}()", mutable=True)
+        return Default("None")
 
-    def _literal(self, value: object, ref: TypeRef, imports: _Imports, here: str) -> str:
+    def _literal(self, value: object, ref: TypeRef, imports: _Imports, here: str) -> Default:
         if value is None:
-            return "None"
+            return Default("None")
         if ref.kind == "enum":
             imports.enums.add(ref.target or "")
-            return f"{ref.target}.{enum_member(str(value))}"
+            return Default(f"{ref.target}.{enum_member(str(value))}")
         if ref.kind == "number" and ref.format == "float" and isinstance(value, int | float):
-            return repr(float(value))
+            return Default(repr(float(value)))
         if ref.kind in ("string", "number", "boolean", "objectId", "utcDateTime", "blobId"):
-            return repr(value)
-        imports.uses_field = True
+            return Default(repr(value))
         if ref.kind == "set" and ref.member.kind == "enum" and isinstance(value, list):  # as from_wire gives them
-            members = ", ".join(self._literal(v, ref.member, imports, here) for v in value)
-            return f"field(default_factory=lambda: {{{members}}})" if members else "field(default_factory=set)"
+            members = ", ".join(self._literal(v, ref.member, imports, here).value for v in value)
+            return Default(f"{{{members}}}" if members else "set()", mutable=True)
         if ref.kind == "set":
-            return f"field(default_factory=lambda: set({value!r}))"
+            return Default(f"set({value!r})", mutable=True)
         if ref.kind == "map" and ref.map_key.kind != "enum" and ref.member.kind not in ("object", "enum"):
-            return f"field(default_factory=lambda: dict({value!r}))"
+            return Default(f"dict({value!r})", mutable=True)
         cls = self.nested_class(ref.target or "", imports, here) if ref.target else None
         if ref.kind == "object":
-            return f"field(default_factory=lambda: {cls}.from_wire({value!r}))"
+            return Default(f"{cls}.from_wire({value!r})", mutable=True)
         if ref.kind == "objectList":
-            return f"field(default_factory=lambda: [{cls}.from_wire(item) for item in {value!r}])"
+            return Default(f"[{cls}.from_wire(item) for item in {value!r}]", mutable=True)
         # a map with enum keys, or of enums or objects: decode each through the field's model types
         key, item = self._decode(ref.map_key, "k", imports, here), self._decode(ref.member, "v", imports, here)
-        return f"field(default_factory=lambda: {{{key}: {item} for k, v in {value!r}.items()}})"
+        return Default(f"{{{key}: {item} for k, v in {value!r}.items()}}", mutable=True)
 
     def _decode(self, ref: TypeRef, var: str, imports: _Imports, here: str) -> str:
         """An expression giving the model value of the wire value in `var` (a map's key or value)."""
@@ -188,16 +225,13 @@ class ModelBuilder:
                 notes.append(f.update)
             annotation = self.annotation(f.type, imports, here)
             default = self.default(f, imports, here)
-            if default == "None" and not f.type.nullable:  # a server-set value nobody has set yet
-                annotation += " | None"
-            comment = "; ".join(notes)
-            line = f"    {f.py_name}: {annotation} = {default}" + (f"  # {comment}" if comment else "")
-            if default is not None and default[:1] in "'\"" and len(line) > LINE_LENGTH:
-                # ruff leaves a string too long for its line as it is, black parenthesizes it; both
-                # split a call the same way, so the output stays black-clean without running black
+            if default is not None and default.value == "None" and not f.type.nullable:
+                annotation += " | None"  # a server-set value nobody has set yet
+            if default is not None and default.dataclass_default.startswith("field("):
                 imports.uses_field = True
-                default = f"field(default={default})"
-            out.append(AttrView(f.py_name, annotation, default, comment))
+            text = default.dataclass_default if default is not None else None
+            fresh, mutable = (default.value, default.mutable) if default is not None else (None, False)
+            out.append(AttrView(f.py_name, annotation, text, "; ".join(notes), f, fresh, mutable))
         return tuple(out)
 
     def module(self, schema: Schema, object_names: set[str]) -> ModuleView:
@@ -225,18 +259,33 @@ class ModelBuilder:
             classes.append(
                 ClassView(schema.name, "Model", docstring(schema.description), schema.name, None, has_id, True, attrs)
             )
-        lines = ["from __future__ import annotations", ""]
-        lines.append("from dataclasses import dataclass" + (", field" if imports.uses_field else ""))
-        lines.append("from typing import ClassVar")
-        lines.append("")
-        lines.append("from .._registry import REGISTRY")
-        lines.append("from schemagen_runtime.descriptors import Registry")
-        lines.append("from schemagen_runtime.models import Model, register_models")
-        if imports.enums:
-            lines.append(f"from .enums import {', '.join(sorted(imports.enums))}")
-        late = tuple((module, tuple(sorted(names))) for module, names in sorted(imports.classes.items()))
+        fast = self.fast.module(schema, [(c.name, c.variant, c.has_id, self._fast_attrs(c)) for c in classes])
+        for module, names in fast.late.items():
+            imports.classes.setdefault(module, set()).update(names)
+        runtime_fast = sorted({"Fast", "set_fast_paths", *fast.helpers})
+        top = (
+            (Import("__future__", ("annotations",)),),
+            (
+                Import("dataclasses", ("dataclass", "field") if imports.uses_field else ("dataclass",)),
+                Import("typing", ("Any", "ClassVar")),
+            ),
+            (
+                Import(".._registry", ("REGISTRY",)),
+                Import("schemagen_runtime.descriptors", ("MISSING", "Registry")),
+                Import("schemagen_runtime.fastpath", tuple(runtime_fast)),
+                Import("schemagen_runtime.models", ("Model", "register_models")),
+                *((Import(".enums", tuple(sorted(imports.enums))),) if imports.enums else ()),
+            ),
+        )
+        late = tuple(Import(f".{module}", tuple(sorted(names))) for module, names in sorted(imports.classes.items()))
         exports = tuple(c.name for c in classes)
-        return ModuleView(here, tuple(lines), late, tuple(classes), exports, tuple(sorted(sources)))
+        return ModuleView(here, top, late, tuple(classes), exports, tuple(sorted(sources)), fast)
+
+    def _fast_attrs(self, c: ClassView) -> tuple[Attr, ...]:
+        """The class's attributes with the descriptors `_registry/` holds for their fields."""
+        runtime = self.fast.runtime
+        descs = runtime.variant_fields(runtime.schema(c.schema), c.variant) if c.attrs else ()
+        return tuple(Attr(d, a.name, a.fresh, a.mutable) for d, a in zip(descs or (), c.attrs, strict=True))
 
 
 def enum_views(registry: Registry) -> tuple[EnumView, ...]:

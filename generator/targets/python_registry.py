@@ -1,120 +1,122 @@
-"""The `<package>/_registry/` view model: the IR as runtime descriptor literals.
+"""The `<package>/_registry/` view model: the runtime descriptors of the IR, as data to print.
 
-One module per schema (loaded on first use by `runtime.descriptors.module_loader`), one module of
-enums, and a package `__init__` with the project and the object table, so importing the registry
-costs only that table however many objects the schema has.
+The descriptors come from `generator.runtime_descriptors` (the same objects the generator's checks
+run the runtime codec on); here each becomes a `Call` (a constructor name, its arguments as plain
+values or nested calls) that the templates print (`templates/python/_macros/call.py.jinja`). One module per
+schema (loaded on first use by `runtime.descriptors.module_loader`), one module of enums, and a
+package `__init__` with the project and the object table, so importing the registry costs only
+that table however many objects the schema has.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import Enum, Field, Object, Registry, Schema, TypeRef
+from ..ir import Registry
 from ..names import python_module
+from ..runtime_descriptors import runtime_registry
+
+# How many leading fields of each descriptor class are written positionally; the rest by keyword,
+# and only where they differ from the class's default (except in EXPLICIT classes: every field).
+EXPLICIT = frozenset({"ProjectDesc"})
+POSITIONAL = {
+    "TypeDesc": 1,
+    "FieldDesc": 2,
+    "VariantDesc": 3,
+    "SchemaDesc": 1,
+    "EnumDesc": 3,
+    "ObjectDesc": 5,
+    "ProjectDesc": 0,
+}
+# The short names the schema modules import the most repeated constructors as.
+SCHEMA_ALIASES = {"TypeDesc": "T", "FieldDesc": "F", "VariantDesc": "V"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """`callee(args..., key=value...)`; an argument is a Call, Calls, or plain data (printed as a
+    Python literal)."""
+
+    callee: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+
+    @property
+    def exploded(self) -> bool:
+        """One argument per line (a trailing comma): it holds a tuple of calls."""
+        return any(isinstance(v, Calls) for v in (*self.args, *(v for _, v in self.kwargs)))
+
+
+@dataclass(frozen=True)
+class Calls:
+    """A tuple of calls, one per line."""
+
+    calls: tuple[Call, ...]
+
+
+def _default_of(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return dataclasses.MISSING
+
+
+def call_of(desc: Any, aliases: dict[str, str] | None = None) -> Call:
+    """A descriptor as the constructor call that rebuilds it (fields left out of its repr, such as
+    SchemaDesc's index by name, are derived, so not written)."""
+    cls = type(desc).__name__
+    shown = [f for f in dataclasses.fields(desc) if f.repr]
+    positional = POSITIONAL[cls]
+
+    def value(v: Any) -> Any:
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return call_of(v, aliases)
+        if isinstance(v, tuple) and v and all(dataclasses.is_dataclass(x) for x in v):
+            return Calls(tuple(call_of(x, aliases) for x in v))
+        return v
+
+    args = tuple(value(getattr(desc, f.name)) for f in shown[:positional])
+    kwargs = tuple(
+        (f.name, value(getattr(desc, f.name)))
+        for f in shown[positional:]
+        if cls in EXPLICIT or getattr(desc, f.name) != _default_of(f)
+    )
+    return Call((aliases or {}).get(cls, cls), args, kwargs)
 
 
 @dataclass(frozen=True)
 class SchemaModule:
     module: str  # module name inside _registry/
     name: str
-    expr: str  # the SchemaDesc(...) expression
+    schema: Call  # the SchemaDesc(...) call
     sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class RegistryView:
-    project_args: tuple[str, ...]  # ProjectDesc keyword arguments, as `key=literal`
-    objects: tuple[str, ...]  # ObjectDesc(...) expressions
+    project: Call
+    objects: tuple[Call, ...]
     schema_modules: tuple[tuple[str, str], ...]  # (schema name, module), sorted
     schemas: tuple[SchemaModule, ...]
-    enums: tuple[tuple[str, str], ...]  # (enum name, EnumDesc(...) expression)
-
-
-def type_expr(ref: TypeRef) -> str:
-    args = [repr(ref.kind)]
-    if ref.format is not None:
-        args.append(f"format={ref.format!r}")
-    if ref.target is not None:
-        args.append(f"target={ref.target!r}")
-    if ref.item is not None:
-        args.append(f"item={type_expr(ref.item)}")
-    if ref.key is not None:
-        args.append(f"key={type_expr(ref.key)}")
-    if ref.nullable:
-        args.append("nullable=True")
-    return f"T({', '.join(args)})"
-
-
-def field_expr(f: Field) -> str:
-    args = [repr(f.name), type_expr(f.type)]
-    if f.py_name != f.name:
-        args.append(f"py_name={f.py_name!r}")
-    if f.update != "mutable":
-        args.append(f"update={f.update!r}")
-    if f.has_default:
-        args.append(f"default={f.default!r}")
-    if f.required:
-        args.append("required=True")
-    optional: list[tuple[str, Any]] = [
-        ("min", f.min),
-        ("max", f.max),
-        ("min_items", f.min_items),
-        ("max_length", f.max_length),
-    ]
-    args += [f"{key}={value!r}" for key, value in optional if value is not None]
-    flags = [("unique", f.unique), ("filterable", f.filterable), ("sortable", f.sortable), ("enterprise", f.enterprise)]
-    args += [f"{key}=True" for key, value in flags if value]
-    if f.validators:
-        args.append(f"validators={f.validators!r}")
-    if f.text_index:
-        args.append(f"text_index={f.text_index!r}")
-    return f"F({', '.join(args)})"
-
-
-def schema_expr(schema: Schema) -> str:
-    if schema.is_union:
-        variants = ", ".join(f"V({v.name!r}, {v.type!r}, {v.label!r})" for v in schema.variants)
-        return f"SchemaDesc({schema.name!r}, variants=({variants},))"
-    fields = "".join(f"\n        {field_expr(f)}," for f in schema.fields)
-    keys = "".join(f"\n    keys={tuple((k.name, k.fields, k.shared) for k in schema.keys)!r}," if schema.keys else "")
-    return f"SchemaDesc(\n    {schema.name!r},\n    fields=({fields}\n    ),{keys}\n)"
-
-
-def object_expr(obj: Object) -> str:
-    return f"ObjectDesc({obj.name!r}, {obj.jmap_name!r}, {obj.kind!r}, {obj.permission_prefix!r}, {obj.name!r})"
-
-
-def enum_expr(enum: Enum) -> str:
-    values = tuple(v.name for v in enum.values)
-    labels = tuple(v.label for v in enum.values)
-    return f"EnumDesc({enum.name!r}, {values!r}, {labels!r})"
+    enums: tuple[tuple[str, Call], ...]  # (enum name, EnumDesc(...) call)
 
 
 def registry_view(registry: Registry) -> RegistryView:
-    p = registry.project
-    project = {
-        "name": p.name,
-        "version": p.version,
-        "capability": p.capability,
-        "namespace": p.namespace,
-        "api_path": p.api_path,
-        "package": p.package,
-        "distribution": p.distribution,
-        "capabilities": p.capabilities,
-        "edition": p.edition,
-        "oauth_clients": p.oauth_clients,
-    }
+    runtime = runtime_registry(registry)
     schemas = tuple(
-        SchemaModule(python_module(s.name), s.name, schema_expr(s), (s.pos.file,)) for s in registry.schemas.values()
+        SchemaModule(python_module(s.name), s.name, call_of(runtime.schema(s.name), SCHEMA_ALIASES), (s.pos.file,))
+        for s in registry.schemas.values()
     )
     modules = [m.module for m in schemas]
     if len(set(modules)) != len(modules) or "enums" in modules:
         raise ValueError(f"two schemas map to one registry module: {sorted(modules)}")
     return RegistryView(
-        project_args=tuple(f"{k}={v!r}" for k, v in project.items()),
-        objects=tuple(object_expr(o) for o in registry.managed),
+        project=call_of(runtime.project),
+        objects=tuple(call_of(o) for o in runtime.objects),
         schema_modules=tuple((m.name, m.module) for m in schemas),
         schemas=schemas,
-        enums=tuple((e.name, enum_expr(e)) for e in registry.enums.values()),
+        enums=tuple((name, call_of(runtime.enum(name))) for name in registry.enums),
     )

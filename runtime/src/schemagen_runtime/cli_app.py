@@ -50,11 +50,16 @@ SHOWN_ONCE = "Save these values now: secrets the server generated are shown only
 
 
 def holds_clear_secret(reg: Registry, schema_name: str, variant: Any, values: dict[str, Any]) -> bool:
-    """Whether a create's server values show a secret in the clear (one the server generated:
-    get masks it from then on). `variant` is the created object's `@type` (None if not a union)."""
+    """Whether a write's server values show a secret in the clear (one the server generated:
+    get masks it from then on). `variant` is the object's `@type`: None if not a union, or if not
+    known (an update's answer does not say it), when any variant holding a secret there counts."""
     mask = masker(reg, schema_name)
-    doc = values if variant is None else {"@type": variant, **values}
-    return mask is not None and mask(doc) != doc
+    if mask is None:
+        return False
+    schema = reg.schema(schema_name)
+    tags = [variant] if variant is not None or not schema.is_union else [v.name for v in schema.variants]
+    docs = [values if tag is None else {"@type": tag, **values} for tag in tags]
+    return any(mask(doc) != doc for doc in docs)
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,7 @@ class Cli:
         self.json_out = bool(getattr(args, "json", False))
         self.json_in: str | None = getattr(args, "json_input", None)
         self.out_style = Style.for_stream(sys.stdout, args.no_color)
+        self._noted_secrets = False
 
     @property
     def registry(self) -> Registry:
@@ -251,9 +257,13 @@ class Cli:
             variant = self.variant_name(found, variant_text)
         return found, self.registry.object(found.name), variant
 
-    def variant_name(self, cli_obj: CliObject, text: str) -> str:
+    def variant_name(self, cli_obj: CliObject, text: str, given: str = "") -> str:
+        """The variant `text` names (kebab-case or the name, any case); `given` says how it was
+        given (`--field @type`, ...), "" for the create's Object/Variant shorthand."""
         if not cli_obj.variants:
-            raise UsageError(f"{cli_obj.name} is not multi-variant; do not use the /Variant syntax")
+            if not given:
+                raise UsageError(f"{cli_obj.name} is not multi-variant; do not use the /Variant syntax")
+            raise UsageError(f"{cli_obj.name} has no variants (it is not multi-variant): {given} does not apply")
         wanted = _canonical_x(text)
         for v in cli_obj.variants.values():
             if wanted == v.lower():
@@ -340,7 +350,7 @@ class Cli:
                         f"{self.out_style.yellow('warning:')} --field @type overrides the Object/Variant shorthand",
                         file=sys.stderr,
                     )
-                return self.variant_name(cli_obj, item.text)
+                return self.variant_name(cli_obj, item.text, "--field @type")
         return slash_variant
 
     def fields(self, obj: ObjectDesc, variant: str | None, creating: bool) -> dict[str, Any]:
@@ -382,6 +392,17 @@ class Cli:
         if issues:
             raise UsageError("; ".join(i.message for i in issues))
         return decoded
+
+    def note_secrets(self, obj: ObjectDesc, variant: Any, values: dict[str, Any]) -> None:
+        """Says, once per run, that a write's values hold secrets shown only this once (before them
+        on stdout; on stderr when stdout is JSON, which must stay parseable)."""
+        if self._noted_secrets or not holds_clear_secret(self.registry, obj.schema, variant, values):
+            return
+        self._noted_secrets = True
+        if self.json_out:
+            print(f"{self.out_style.yellow('note:')} {SHOWN_ONCE}", file=sys.stderr)
+        else:
+            emit(SHOWN_ONCE)
 
     # -- commands --------------------------------------------------------------------------------
 
@@ -452,7 +473,7 @@ class Cli:
         raw = self.input_object()
         schema = self.registry.schema(obj.schema)
         if raw is not None:
-            variant = self.variant_name(cli_obj, str(raw["@type"])) if "@type" in raw else slash_variant
+            variant = self.variant_name(cli_obj, str(raw["@type"]), "'@type'") if "@type" in raw else slash_variant
             payload = ({"@type": variant} if variant else {}) | {k: v for k, v in raw.items() if k != "@type"}
         else:
             variant = self.given_type(cli_obj, slash_variant)
@@ -466,15 +487,15 @@ class Cli:
         method = f"{obj.jmap_name}/set"
         result = self.set_call(obj, {"create": {"new1": payload}}, "notCreated")
         created = member(member(result, "created", dict, method), "new1", dict, method)
+        extra = {k: v for k, v in created.items() if k != "id"}
         if self.json_out:
             emit_line(created)
-        else:
-            emit(f"created {obj.name} {created.get('id')}")
-            extra = {k: v for k, v in created.items() if k != "id"}
-            if extra:
-                if holds_clear_secret(self.registry, obj.schema, payload.get("@type"), extra):
-                    emit(SHOWN_ONCE)
-                emit(self.human().record(obj.schema, extra))
+            self.note_secrets(obj, payload.get("@type"), extra)
+            return
+        emit(f"created {obj.name} {created.get('id')}")
+        if extra:
+            self.note_secrets(obj, payload.get("@type"), extra)
+            emit(self.human().record(obj.schema, extra))
 
     def update(self) -> None:
         cli_obj, obj, _ = self.resolve(self.args.object)
@@ -485,7 +506,7 @@ class Cli:
             raise UsageError(f"{obj.name} is a singleton: its id is 'singleton'")
         raw = self.input_object()
         if raw is not None:
-            variant = self.variant_name(cli_obj, str(raw["@type"])) if "@type" in raw else None
+            variant = self.variant_name(cli_obj, str(raw["@type"]), "'@type'") if "@type" in raw else None
             patch = self.checked_patch(obj, variant, raw)
         else:
             patch = self.fields(obj, self.given_type(cli_obj, None), creating=False)
@@ -493,12 +514,16 @@ class Cli:
         method = f"{obj.jmap_name}/set"
         result = self.set_call(obj, {"update": {object_id: patch}}, "notUpdated")
         updated = member(result, "updated", dict, method, {})
+        extra = updated.get(object_id)
+        variant = patch.get("@type")  # else the stored one, which the answer does not say
         if self.json_out:
             emit_line(updated)
+            if isinstance(extra, dict):
+                self.note_secrets(obj, variant, extra)
             return
         emit(f"updated {obj.name} {object_id}")
-        extra = updated.get(object_id)
         if isinstance(extra, dict):
+            self.note_secrets(obj, variant, extra)
             for key, value in extra.items():
                 emit(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
 
@@ -560,7 +585,11 @@ class Cli:
             listed = next((f for f in cli_obj.filters if f.lower() == name.lower()), None)
             known = next((f for f in fields if f.name.lower() == name.lower()), None)
             if known is None and name.lower() in ("id", "@type"):
-                out[name.lower() + suffix] = value
+                if suffix:
+                    raise UsageError(f"{name.lower()!r} takes =, not a comparison")
+                # the variant as the server stores it, named in any of the forms create takes
+                given = "--where @type"
+                out[name.lower()] = value if name.lower() == "id" else self.variant_name(cli_obj, value, given)
                 continue
             if known is None:
                 if listed is None:
@@ -582,10 +611,7 @@ class Cli:
         if obj.is_singleton:
             raise UsageError(f"{obj.name} is a singleton and does not support query; use get")
         conditions = self.where(cli_obj, obj)
-        sort = [
-            {"property": s.partition(":")[0], "isAscending": s.partition(":")[2].lower() != "desc"}
-            for s in self.args.sort
-        ] or None
+        sort = [self.sort_key(cli_obj, obj, s) for s in self.args.sort] or None
         columns = self.property_names(obj, self.args.fields) if self.args.fields else list(cli_obj.columns)
         columns = [c for c in columns if c != "id"]
         limit = self.args.limit
@@ -615,6 +641,19 @@ class Cli:
         fields = {f.name: f for f in all_fields(self.registry, self.registry.schema(obj.schema), None)}
         table_rows = [[str(r.get("id")), *(self.cell(human, fields.get(c), r.get(c)) for c in columns)] for r in rows]
         emit(table(("id", *columns), table_rows, self.out_style, cut=True))
+
+    def sort_key(self, cli_obj: CliObject, obj: ObjectDesc, text: str) -> dict[str, Any]:
+        """`--sort NAME[:asc|:desc]`: a field of any variant (any case), `id`, or a union's
+        `@type`; whether the server sorts on that field is the server's to say."""
+        name, _, order = text.partition(":")
+        if order.lower() not in ("", "asc", "desc"):
+            raise UsageError(f"--sort takes NAME, NAME:asc or NAME:desc, got {text!r}")
+        if name.strip().lower() == "@type" and not cli_obj.variants:
+            raise UsageError(f"{obj.name} has no variants (it is not multi-variant): --sort @type does not apply")
+        [canonical] = self.property_names(obj, name) or [""]
+        if not canonical:
+            raise UsageError(f"--sort takes NAME, NAME:asc or NAME:desc, got {text!r}")
+        return {"property": canonical, "isAscending": order.lower() != "desc"}
 
     @staticmethod
     def cell(human: Human, field: FieldDesc | None, value: Any) -> str:

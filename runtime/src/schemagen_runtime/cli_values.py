@@ -14,7 +14,7 @@ from typing import Any
 from .codec import Ctx, decode_value, parse_whole
 from .descriptors import MISSING, FieldDesc, Registry, SchemaDesc, TypeDesc
 from .errors import pointer_index, split_pointer
-from .validate import check_value
+from .validate import check_value, member_field
 
 HUMAN_NUMBERS = frozenset({"size", "duration"})
 
@@ -174,6 +174,16 @@ def parse_value(reg: Registry, target: Target, text: str) -> Any:
     if issues:
         raise UsageError("; ".join(i.message for i in issues))
     return value
+
+
+def condition_target(f: FieldDesc, comparison: bool) -> Target:
+    """What a `--where` value of field `f` is decoded as (one member, for a set) and checked by:
+    the field's validators always (a value no object can hold matches nothing: refused as the typo
+    it is), and its other constraints only when it is compared for equality with the field's value."""
+    t = f.type.item if f.type.kind == "set" and f.type.item else f.type
+    if f.type.kind == "set" or comparison:
+        return Target(f.name, member_field(f, t) or FieldDesc(f.name, t), t)
+    return Target(f.name, f, t)
 
 
 def check_writable(field: FieldDesc, path: str, creating: bool) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 from .descriptors import MISSING, FieldDesc, Registry, SchemaDesc, TypeDesc
 from .errors import PATCH, VALIDATION, Issue, child, describe, pointer_index, shorten
-from .units import parse_duration, parse_size
+from .units import DURATION_UNITS, SIZE_UNITS, format_duration, format_size, parse_duration, parse_size
 
 Resolver = Callable[[str], str | None]
 
@@ -322,7 +322,7 @@ class FieldPlan:
         self.name = desc.name
         self.pointer = child("", desc.name)
         base = type_decoder(reg, desc.type)
-        self.decode = _with_transforms(base, desc.validators) if desc.validators else base
+        self.decode = _with_transforms(base, desc.validators, desc.type) if desc.validators else base
         self.default = _default(reg, desc)
         self.default_is_data = type(self.default) in (dict, list)
         if self.default is None and not desc.type.nullable:
@@ -341,20 +341,46 @@ def _null_until_set(base: Decoder) -> Decoder:
     return dec
 
 
-def _with_transforms(base: Decoder, validators: tuple[str, ...]) -> Decoder:
+def string_transform(validators: tuple[str, ...]) -> Callable[[str], str] | None:
+    """The normalisations a field's validators ask for (`trim`, `lowercase`, `uppercase`,
+    `removeSpaces`), as one function over a string; None when there are none."""
     trim, lower = "trim" in validators, "lowercase" in validators
     upper, nospace = "uppercase" in validators, "removeSpaces" in validators
     if not (trim or lower or upper or nospace):
+        return None
+
+    def fix(out: str) -> str:
+        out = out.strip() if trim else out
+        out = out.lower() if lower else out
+        out = out.upper() if upper else out
+        return "".join(out.split()) if nospace else out
+
+    return fix
+
+
+def _with_transforms(base: Decoder, validators: tuple[str, ...], t: TypeDesc) -> Decoder:
+    """The field's normalisations applied to every string it holds: the value, or the members of
+    a set and the keys and values of a map (as validate.member_field checks them)."""
+    fix = string_transform(validators)
+    if fix is None:
         return base
+    if t.kind in ("set", "map"):
+        keys = ((t.item if t.kind == "set" else t.key) or TypeDesc("string")).kind == "string"
+        values = t.kind == "map" and t.item is not None and t.item.kind == "string"
+        if not (keys or values):
+            return base
+
+        def members(v: Any, path: str, ctx: Ctx) -> Any:
+            out = base(v, path, ctx)
+            if type(out) is not dict:
+                return out
+            return {(fix(k) if keys else k): (fix(x) if values and type(x) is str else x) for k, x in out.items()}
+
+        return members
 
     def dec(v: Any, path: str, ctx: Ctx) -> Any:
         out = base(v, path, ctx)
-        if type(out) is str:
-            out = out.strip() if trim else out
-            out = out.lower() if lower else out
-            out = out.upper() if upper else out
-            out = "".join(out.split()) if nospace else out
-        return out
+        return fix(out) if type(out) is str else out
 
     return dec
 
@@ -519,3 +545,34 @@ def default_listing(reg: Registry, schema_name: str) -> dict[str, Any]:
         listing.update((fp.name, view.get(fp.name)) for fp in plans)
         reg.cache[key] = listing
     return listing
+
+
+# -- human forms -----------------------------------------------------------------------------------
+
+
+def human_form(reg: Registry, t: TypeDesc, value: Any, zero_unit: str | None = None) -> Any:
+    """A wire value with durations and sizes in the human form this codec reads back, at any depth
+    ({"count": 100, "period": 60000} → {"count": 100, "period": "1m"}). Sets and object lists may
+    be canonical objects or arrays; each keeps its shape. Zero has no natural unit: `zero_unit`
+    names the top value's ("ms"), else seconds and bytes."""
+    if value is None:
+        return None
+    if t.kind == "number" and type(value) is int and t.format in ("duration", "size"):
+        if t.format == "duration":
+            return format_duration(value, zero_unit if zero_unit in DURATION_UNITS else "s")
+        return format_size(value, zero_unit if zero_unit in SIZE_UNITS else "b")
+    if t.kind == "set" and type(value) is list:
+        return [human_form(reg, t.item or TypeDesc("string"), v) for v in value]
+    if t.kind == "objectList":
+        element = TypeDesc("object", target=t.target)
+        if type(value) is dict:
+            return {k: human_form(reg, element, v) for k, v in value.items()}
+        return [human_form(reg, element, v) for v in value] if type(value) is list else value
+    if t.kind == "map" and type(value) is dict:
+        item = t.item or TypeDesc("string")
+        return {k: human_form(reg, item, v) for k, v in value.items()}
+    if t.kind == "object" and type(value) is dict:
+        schema = reg.schema(t.target or "")
+        fields = {f.name: f.type for f in reg.variant_fields(schema, value.get("@type")) or ()}
+        return {k: human_form(reg, fields[k], v) if k in fields else v for k, v in value.items()}
+    return value

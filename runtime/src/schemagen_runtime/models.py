@@ -15,7 +15,6 @@ from typing import Any, ClassVar, TypeVar
 from .codec import plan
 from .descriptors import MISSING, Registry, TypeDesc
 from .errors import Issue, ValidationFailed
-from .fastpath import fast_for
 from .validate import parse
 
 M = TypeVar("M", bound="Model")
@@ -57,9 +56,7 @@ class Model:
     @classmethod
     def from_wire(cls: type[M], data: Any, *, text: bool = False) -> M:
         if not text:
-            fast = cls.__dict__.get("_fast_", MISSING)
-            if fast is MISSING:
-                fast = fast_for(cls)
+            fast = cls.__dict__.get("_fast_")  # generated with the class (fastpath.set_fast_paths)
             if fast is not None:
                 instance: M = fast(data)  # a fast path builds an instance of cls, or gives MISSING
                 if instance is not MISSING:

@@ -19,11 +19,16 @@ from .descriptors import MISSING, FieldDesc, Registry, TypeDesc
 from .errors import VALIDATION, Issue, child
 
 Check = Callable[[Any, str, list[Issue]], None]
+# A string test: true-ish when the text passes (a regex's match method is one, with no wrapper).
+Predicate = Callable[[str], object]
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z|[^@\s]+@[^@\s.]+\Z")
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _DOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?\Z")
-_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+\Z")
+_LOCAL_CHARS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
+_LOCAL_PART = re.compile(rf"{_LOCAL_CHARS}\Z")
+# local@domain in one match: the local part holds no "@", so its "@" is the address's last one
+_FULL_EMAIL = re.compile(rf"{_LOCAL_CHARS}@{_LABEL}(\.{_LABEL})*\.?\Z")
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})\Z")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
 # [0-9], not \d: only ASCII digits (\d takes any Unicode digit, which no date-time or port has).
@@ -31,7 +36,14 @@ _UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9
 _PORT = re.compile(r"[0-9]{1,5}\Z")
 
 
+# A dotted-quad IPv4 address as ipaddress reads one (no leading zeros): answered without it.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
+
+
 def _ip(text: str) -> bool:
+    if _IPV4.match(text):
+        return True
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -65,26 +77,20 @@ def utc(text: str) -> bool:
     return True
 
 
-FORMAT_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
-    "emailAddress": (lambda s: bool(_EMAIL.match(s)), "an email address"),
+FORMAT_CHECKS: dict[str, tuple[Predicate, str]] = {
+    "emailAddress": (_EMAIL.match, "an email address"),
     "ipAddress": (_ip, "an IP address"),
     "ipNetwork": (_network, "an IP network (address/prefix)"),
     "socketAddress": (_socket, "a socket address (host:port)"),
-    "uri": (lambda s: bool(_URI.match(s)), "a URI"),
-    "color": (lambda s: bool(_COLOR.match(s)), "a colour (#rrggbb)"),
+    "uri": (_URI.match, "a URI"),
+    "color": (_COLOR.match, "a colour (#rrggbb)"),
 }
 
-
-def _is_email(text: str) -> bool:
-    local, at, domain = text.rpartition("@")
-    return bool(at and _LOCAL_PART.match(local) and _DOMAIN.match(domain))
-
-
-VALIDATOR_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
-    "domain": (lambda s: bool(_DOMAIN.match(s)), "a domain name"),
-    "hostname": (lambda s: bool(_DOMAIN.match(s)), "a host name"),
-    "emailLocalPart": (lambda s: bool(_LOCAL_PART.match(s)), "the local part of an email address"),
-    "email": (_is_email, "an email address"),
+VALIDATOR_CHECKS: dict[str, tuple[Predicate, str]] = {
+    "domain": (_DOMAIN.match, "a domain name"),
+    "hostname": (_DOMAIN.match, "a host name"),
+    "emailLocalPart": (_LOCAL_PART.match, "the local part of an email address"),
+    "email": (_FULL_EMAIL.match, "an email address"),
 }
 
 
@@ -189,6 +195,15 @@ def _bound_checks(f: FieldDesc) -> list[Check]:
     return checks
 
 
+def member_field(f: FieldDesc | None, t: TypeDesc) -> FieldDesc | None:
+    """What a field's constraints say of one string it holds inside a set or map (a member, a key
+    or a value): its validators and length, which apply to every string of the field; the
+    collection's own bounds (`minItems`) do not."""
+    if f is None or t.kind != "string" or not (f.validators or f.max_length is not None):
+        return None
+    return FieldDesc(f.name, t, validators=f.validators, max_length=f.max_length)
+
+
 def _type_check(reg: Registry, t: TypeDesc, f: FieldDesc | None = None) -> Check | None:
     """The check of one value of type `t` (None when nothing can fail)."""
     checks = _scalar_checks(reg, t, f)
@@ -205,11 +220,11 @@ def _type_check(reg: Registry, t: TypeDesc, f: FieldDesc | None = None) -> Check
         checks.append(check_list)
     elif t.kind in ("set", "map"):
         key_type = (t.item if t.kind == "set" else t.key) or TypeDesc("string")
-        key_check = _type_check(reg, key_type)
+        key_check = _type_check(reg, key_type, member_field(f, key_type))
         if key_check is not None and key_type.kind == "number":  # numeric members are stored as JSON keys
             number, check_number = (float if key_type.format == "float" else int), key_check
             key_check = lambda k, path, issues: check_number(number(k), path, issues)  # noqa: E731
-        value_check = _type_check(reg, t.item) if t.kind == "map" and t.item else None
+        value_check = _type_check(reg, t.item, member_field(f, t.item)) if t.kind == "map" and t.item else None
         if key_check or value_check:
 
             def check_members(v: Any, path: str, issues: list[Issue]) -> None:

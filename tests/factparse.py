@@ -329,7 +329,8 @@ _VARIANT_HEADING = re.compile(r'`@type: "([^"]+)"`\Z')
 _ANCHORED = re.compile(r"(.+?) \{#([^}]+)\}\Z")
 _TRAIL_ICON = re.compile(r"(?<=[^\s›;>])(?=<svg\b)")  # an icon right after a label starts another trail
 _TRAIL_TOKEN = re.compile(r"\\.|&[#A-Za-z0-9]+;|;|[^\\&;]+|.", re.S)  # escapes and entities keep their ";"
-_BREADCRUMB = re.compile(r"This object can be configured from the \[WebUI\]\(([^)]*)\) under (.*)\Z", re.S)
+# "the [WebUI](link)", or "the WebUI" unlinked when the project names no WebUI docs page
+_BREADCRUMB = re.compile(r"This object can be configured from the (?:\[WebUI\]\(([^)]*)\)|WebUI) under (.*)\Z", re.S)
 _MULTI = re.compile(r".* is a \*\*multi-variant\*\* object", re.S)
 _PERMISSION = re.compile(r"This (method|operation) requires the (.+) \[permission\]\(([^)]*)\)\.\Z", re.S)
 _NESTED_VARIANT = re.compile(

@@ -29,6 +29,7 @@ UpdateMode = Literal["mutable", "immutable", "serverSet"]
 ObjectKind = Literal["object", "singleton", "view"]
 
 NO_POS = Pos("<builtin>", 0, 0)
+SECRET_FORMATS = frozenset({"secret", "secretText"})  # string formats whose values get masks
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,21 @@ class TypeRef:
 
 
 @dataclass(frozen=True)
+class Migration:
+    """One declared step turning a stored value the schema now refuses into a valid one (a
+    field's `migrate` list): `replace` `value` by `replacement`, `wrap` a plain value into
+    `variant` as its field `into`, or `clamp` a number to the field's `bound` (min or max)."""
+
+    op: Literal["replace", "wrap", "clamp"]
+    value: Any = None
+    replacement: Any = None  # in wire form
+    variant: str = ""
+    into: str = ""
+    bound: str = ""
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     description: str
@@ -76,6 +92,7 @@ class Field:
     min_items: int | None = None
     max_length: int | None = None
     enterprise: bool = False
+    secret: bool = False  # `secret: true`: masked like a secret format, whatever its own format
     unique: bool = False
     filterable: bool = False
     sortable: bool = False
@@ -87,12 +104,19 @@ class Field:
     example: Any = None
     suppressed: tuple[tuple[str, str], ...] = ()  # (check code, reason)
     py_name: str = ""  # attribute name in generated Python: keywords and builtins get a trailing "_"
+    renamed_from: tuple[str, ...] = ()  # former names: stored values move to this one on start
+    migrations: tuple[Migration, ...] = ()  # how stored values the schema now refuses are migrated
     pos: Pos = field(default=NO_POS, compare=False)
     key_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
 
     def pos_of(self, key: str) -> Pos:
         """Where the field's `key` (e.g. "default", "min") is written, else the field itself."""
         return next((p for k, p in self.key_pos if k == key), self.pos)
+
+    @property
+    def is_secret(self) -> bool:
+        """get masks its value ("****") and an echo of the mask keeps it: a secret format or the flag."""
+        return self.secret or self.type.format in SECRET_FORMATS
 
     @property
     def required(self) -> bool:
@@ -183,6 +207,11 @@ class Object:
     # Described so that fields can refer to it, but served by another JMAP capability (the standard
     # JMAP objects such as Mailbox): no page, handler or CLI command here.
     external: bool = False
+    # An operation object: a create runs the operation its variant names (handlers are application
+    # code, registered with the server per variant); records are immutable.
+    operation: bool = False
+    # False: served here (page, model, client, CLI) but left out of the published registry.
+    published: bool = True
     webui: tuple[str, ...] = ()
     webui_icons: tuple[str, ...] = ()  # the icon of each part of `webui` ("" for none), from the menus
     view_of: str | None = None
@@ -221,6 +250,7 @@ class Enum:
     values: tuple[EnumValue, ...]
     docs_page: str | None = None
     placeholder: str | None = None  # why it stands in for an enum its source does not define
+    former_values: tuple[tuple[str, str], ...] = ()  # (removed value, the value stored data becomes)
     pos: Pos = field(default=NO_POS, compare=False)
 
 
@@ -240,7 +270,13 @@ class Project:
     capabilities: tuple[str, ...] = ()  # more JMAP capabilities accepted in `using`, with no methods here
     edition: str = ""  # the product edition `/api/account` reports
     oauth_clients: tuple[tuple[str, tuple[str, ...]], ...] = ()  # public OAuth clients: (id, redirect URIs)
+    env_prefix: str = ""  # the CLI reads <env_prefix>_URL, _TOKEN, ...
+    docs_links: tuple[tuple[str, str], ...] = ()  # (cli | webui | enterprise, link) on the documentation site
     pos: Pos = field(default=NO_POS, compare=False)
+
+    def docs_link(self, topic: str) -> str:
+        """The documentation site's page on `topic` (cli, webui, enterprise); "" when it has none."""
+        return dict(self.docs_links).get(topic, "")
 
 
 @dataclass(frozen=True)
@@ -272,6 +308,20 @@ class Release:
     pos: Pos = field(default=NO_POS, compare=False)
 
 
+Attributes = tuple[tuple[str, str], ...]  # an SVG element's attributes, in the order written
+
+
+@dataclass(frozen=True)
+class IconSet:
+    """The drawings of the icons the WebUI menus name (the `icons` section): the attributes every
+    icon's `<svg>` carries, and per icon its elements (tag, attributes)."""
+
+    source: str
+    svg: Attributes
+    drawings: Mapping[str, tuple[tuple[str, Attributes], ...]]  # sorted by icon name
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
 @dataclass(frozen=True)
 class Registry:
     project: Project
@@ -285,6 +335,7 @@ class Registry:
     contexts: Mapping[str, ExpressionContext] = field(default_factory=dict)  # sorted by name
     layouts: tuple[Any, ...] = ()  # the WebUI's menus, as the `webui` section writes them
     dashboards: tuple[Any, ...] = ()
+    icons: IconSet | None = None  # drawings of the menus' icons, for the reference pages
 
     def object(self, name: str) -> Object:
         return next(o for o in self.objects if o.name == name)

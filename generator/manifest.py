@@ -1,9 +1,12 @@
 """`OUT/.schemagen-manifest`: what the last `generate` read and wrote, so the next one knows what
 it may skip (generator/incremental.py).
 
-- inputs: a hash of each schema file, of the generator's code (generator/), the runtime it imports
-  (runtime/src/schemagen_runtime/, whose units and codec shape defaults and examples) and templates/, and the versions of the tools that shape the output;
-- finish: a hash of the stage after the templates (formatter settings, headers) and ruff's version;
+- inputs: a hash of each schema file; of the code that shapes the output: the generator
+  (generator/), the runtime it imports (schemagen_runtime, whose units and codec shape defaults
+  and examples) and templates/ (wherever generator/resources.py finds them); and the versions of
+  Python and of the distributions that shape the output (TOOLS);
+- finish: a hash of the stage after the templates (formatter settings, headers) and ruff's version,
+  the one formatter (generator/formatting.py);
 - per output: the hash of its final text, and a key of what the finish stage was given for it.
 
 A cache, not an output: not committed (.gitignore), not compared by `check`. It carries the
@@ -25,14 +28,15 @@ import schemagen_runtime
 from .headers import content_hash, strip_header, with_header
 from .output_tree import MANIFEST, existing_files
 from .rendered import RenderedFile
+from .resources import PACKAGE_DIR, TEMPLATES_DIR
 
 FORMAT = "1"
-GENERATOR_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = GENERATOR_DIR.parent / "templates"  # generator/render.py's, without importing Jinja
+GENERATOR_DIR = PACKAGE_DIR
 RUNTIME_DIR = Path(schemagen_runtime.__file__).resolve().parent
 # Whatever turns rendered text into the final file: a change here invalidates every reusable output.
 FINISH_CODE = ("formatting.py", "headers.py", "pipeline.py", "rendered.py")
-# Distributions whose behaviour shows in the output (templates, YAML scalars, error paths, formatting).
+# Distributions whose behaviour shows in the output: templates, YAML scalars, error paths, the
+# formatter. black is not one: it never runs at generation time, it only judges in the tests.
 TOOLS = ("jinja2", "markupsafe", "pyyaml", "jsonschema", "ruff")
 
 
@@ -83,14 +87,24 @@ def fingerprint(schema_dir: Path) -> Inputs:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     )
-    versions = {name: metadata.version(name) for name in TOOLS}
-    tools = " ".join([f"python={sys.version.split()[0]}", *(f"{k}={v}" for k, v in versions.items())])
+    versions = tool_versions()
+    tools = " ".join(f"{k}={v}" for k, v in versions.items())
     trees = (GENERATOR_DIR, RUNTIME_DIR, TEMPLATES_DIR)
     code = hashlib.sha256(" ".join(_tree_digest(t) for t in trees).encode()).hexdigest()[:32]
-    finish = hashlib.sha256(versions["ruff"].encode())
+    return Inputs(schema, code, tools, finish_digest(versions["ruff"]))
+
+
+def tool_versions() -> dict[str, str]:
+    """Python's version and each of TOOLS', as installed."""
+    return {"python": sys.version.split()[0], **{name: metadata.version(name) for name in TOOLS}}
+
+
+def finish_digest(ruff_version: str) -> str:
+    """The finish stage: its code and the formatter's version (a new ruff may format differently)."""
+    finish = hashlib.sha256(ruff_version.encode())
     for name in FINISH_CODE:
         finish.update((GENERATOR_DIR / name).read_bytes())
-    return Inputs(schema, code, tools, finish.hexdigest()[:32])
+    return finish.hexdigest()[:32]
 
 
 def finish_key(item: RenderedFile) -> str:

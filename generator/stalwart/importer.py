@@ -42,8 +42,8 @@ CRATE_HEADER = (
     f"{MARKER} (schema.json) and the registry crate of the same release",
     "(Rust, schema/structs.rs and structs_impl.rs) by `python -m generator import-stalwart --crate`.",
     "Fields are in the crate's declaration order; validators, unique keys, indexes (filterable,",
-    "sortable), bounds order and expression contexts come from the crate. Nested types have no",
-    "descriptions: neither source gives them.",
+    "sortable), bounds order, expression contexts and the secrets get masks come from the crate.",
+    "Nested types have no descriptions: neither source gives them.",
 )
 OVERRIDES_NOTE = ("Keys marked as hand-written are merged from overrides/ on every import: edit them there.",)
 CONTEXTS_HEADER = (
@@ -71,6 +71,12 @@ PROJECT: dict[str, Any] = {
     "cli": "stalwart-cli",
     "package": "stalwart_registry",
     "distribution": "stalwart-registry",
+    "envPrefix": "STALWART",
+    "docsLinks": {
+        "cli": "/docs/management/cli/overview",
+        "webui": "/docs/management/webui/overview",
+        "enterprise": "/docs/server/enterprise",
+    },
 }
 
 
@@ -216,8 +222,9 @@ def write_tree(files: dict[str, str], out_dir: Path) -> TreeChange:
 
     Files without the importer's header are the maintainers': left alone (`overrides/` is read, not
     written). One that defines objects, types, enums, contexts or WebUI menus is refused, as a
-    loader would see them twice; one that holds the `project` settings keeps them, and the import's
-    own project file is not written. Nothing is written when something is refused."""
+    loader would see them twice, unless it defines only objects marked `published: false` (the
+    application's own, which no import defines); one that holds the `project` settings keeps them,
+    and the import's own project file is not written. Nothing is written when something is refused."""
     if out_dir.exists() and not out_dir.is_dir():
         raise ImportFailure([Problem(str(out_dir), "is not a directory")])
     existing = (
@@ -235,8 +242,10 @@ def write_tree(files: dict[str, str], out_dir: Path) -> TreeChange:
     for rel, path in existing.items():
         if path.read_bytes().startswith(f"# {MARKER}".encode()):
             continue
-        sections = _sections(path, rel)
-        if sections & IMPORTED_SECTIONS or (rel in files and not (rel == PROJECT_FILE and "project" in sections)):
+        data = _data(path, rel)
+        sections = set(data)
+        defines = sections & IMPORTED_SECTIONS and not _unpublished_objects_only(data)
+        if defines or (rel in files and not (rel == PROJECT_FILE and "project" in sections)):
             refused.append(rel)
             continue
         change.kept.append(rel)
@@ -265,11 +274,22 @@ def write_tree(files: dict[str, str], out_dir: Path) -> TreeChange:
     return change
 
 
-def _sections(path: Path, rel: str) -> set[str]:
+def _data(path: Path, rel: str) -> dict[str, Any]:
     loaded, problems = load_file(path, rel)
     if problems:
         raise ImportFailure([Problem(str(p.pos), f"not readable as a schema file: {p.message}") for p in problems])
-    return set(loaded.data) if isinstance(loaded.data, dict) else set()
+    return loaded.data if isinstance(loaded.data, dict) else {}
+
+
+def _unpublished_objects_only(data: dict[str, Any]) -> bool:
+    """Only objects, each `published: false`: the application's own, not the published registry's."""
+    objects = data.get("objects")
+    return (
+        not (set(data) & IMPORTED_SECTIONS) - {"objects"}
+        and isinstance(objects, dict)
+        and bool(objects)
+        and all(isinstance(body, dict) and body.get("published") is False for body in objects.values())
+    )
 
 
 def _project_kept(imported: str, path: Path, rel: str) -> list[Problem]:

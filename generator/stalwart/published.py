@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from schemagen_runtime.units import format_duration, format_size, parse_duration, parse_size
+
 from ..typeexpr import NUMBER_FORMATS, STRING_FORMATS
 
 NAMESPACE = "x:"

@@ -35,7 +35,8 @@ INTEGER_FORMATS = frozenset({"unsignedInteger", "integer", "size", "duration"})
 @dataclass(frozen=True, slots=True)
 class TypeDesc:
     """A field type: `target` names the enum, schema or object; `item`/`key` describe the members
-    of a set and the values/keys of a map."""
+    of a set and the values/keys of a map. `secret`: a field's `secret: true`, a value masked as
+    the secret formats are whatever its own format (is_secret is the one rule both follow)."""
 
     kind: str
     format: str | None = None
@@ -43,6 +44,7 @@ class TypeDesc:
     item: TypeDesc | None = None
     key: TypeDesc | None = None
     nullable: bool = False
+    secret: bool = False
 
     @property
     def is_scalar(self) -> bool:
@@ -50,7 +52,7 @@ class TypeDesc:
 
     @property
     def is_secret(self) -> bool:
-        return self.format in SECRET_FORMATS
+        return self.secret or self.format in SECRET_FORMATS
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,10 @@ class FieldDesc:
     validators: tuple[str, ...] = ()
     enterprise: bool = False
     text_index: str | None = None  # the query condition matching this field's words (e.g. `text`)
+    # Declared migrations of stored data (server/migrations.py): former names of the field, and
+    # steps ("replace", old, new), ("wrap", variant, field), ("clamp", "min" | "max").
+    renamed_from: tuple[str, ...] = ()
+    migrate: tuple[tuple[Any, ...], ...] = ()
 
     @property
     def settable(self) -> bool:
@@ -111,6 +117,7 @@ class EnumDesc:
     name: str
     values: tuple[str, ...]
     labels: tuple[str, ...] = ()
+    former: tuple[tuple[str, str], ...] = ()  # (removed value, the value stored data migrates to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +127,7 @@ class ObjectDesc:
     kind: str  # object | singleton
     permission_prefix: str
     schema: str = ""  # the object's own schema (same name)
+    operation: bool = False  # a create runs the operation its variant names (server/operations.py)
 
     @property
     def is_singleton(self) -> bool:
@@ -193,13 +201,6 @@ class Registry:
 
     def by_jmap_name(self, jmap_name: str) -> ObjectDesc | None:
         return self._by_jmap.get(jmap_name)
-
-    def add_object(self, obj: ObjectDesc, schema: SchemaDesc) -> None:
-        """For objects the application defines itself (the server's state object)."""
-        self.objects = (*self.objects, obj)
-        self._by_name[obj.name] = obj
-        self._by_jmap[obj.jmap_name] = obj
-        self._schemas[schema.name] = schema
 
     def schema(self, name: str) -> SchemaDesc:
         found = self._schemas.get(name)

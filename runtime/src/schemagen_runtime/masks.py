@@ -6,6 +6,9 @@ replaces: each "****" in a secret's place takes the secret stored at the same pl
 same field name and type, in the old variant when `@type` changed; the same list position; the
 same map key). Where nothing was stored there, "****" is not an echo, and storing it would replace
 a secret with the mask: it is refused on its path. patch.py's docstring states the rule.
+
+A secret is whatever `TypeDesc.is_secret` says: a value of a secret format, or of a field flagged
+`secret: true` whatever its format (an OTP URI); the one rule serves both, here and in encode.py.
 """
 
 from __future__ import annotations

@@ -4,13 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check check-compat test fuzz lint typecheck bench serve clean chromium webui icons
+.PHONY: generate check check-compat test fuzz lint typecheck bench serve clean chromium postgres wrk webui icons
 
-$(STAMP): pyproject.toml runtime/pyproject.toml generated/python/pyproject.toml
+$(STAMP): pyproject.toml runtime/pyproject.toml extensions/stalwart_actions/pyproject.toml generated/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# the runtime distribution first: the generator and the generated package both depend on it
-	$(PY) -m pip install --quiet -e 'runtime[server,cli]'
+	$(PY) -m pip install --quiet -e 'runtime[server,cli,postgresql]'
+	@# hand-written application code the generated server loads by entry point (Action handlers)
+	$(PY) -m pip install --quiet -e extensions/stalwart_actions
 	$(PY) -m pip install --quiet -e '.[dev]'
 	if [ -f generated/python/pyproject.toml ]; then $(PY) -m pip install --quiet -e generated/python; fi
 	touch $(STAMP)
@@ -28,8 +30,8 @@ check: $(STAMP)
 	$(PY) -m generator check
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check generator runtime tests bench
-	$(VENV)/bin/ruff format --check generator runtime tests bench
+	$(VENV)/bin/ruff check generator runtime extensions tests bench
+	$(VENV)/bin/ruff format --check generator runtime extensions tests bench
 
 # mypy --strict ([tool.mypy] in pyproject.toml) over the generator, its runtime and the generated
 # package as committed; tests are not type-checked.
@@ -46,7 +48,7 @@ check-compat: $(STAMP)
 	echo "python -m generator diff --against $$base schema"; \
 	$(PY) -m generator diff --against "$$base" schema
 
-test: check lint typecheck check-compat chromium
+test: check lint typecheck check-compat chromium postgres wrk
 	$(PY) -m pytest
 
 # The fuzz suite (tests/fuzz/) at FUZZ_SCALE times the example counts `make test` runs; it prints
@@ -56,7 +58,8 @@ FUZZ_SCALE ?= 25
 fuzz: $(STAMP)
 	FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz -p no:cacheprovider
 
-bench: $(STAMP)
+# BENCH_QUICK=1: a smoke run (small stores, short runs) that checks every figure can be made.
+bench: $(STAMP) postgres wrk
 	$(PY) -m bench
 
 # The WebUI browser test (tests/test_webui_browser.py) drives Debian's chromium: installed here
@@ -65,6 +68,16 @@ bench: $(STAMP)
 #   WEBUI_DIR=$$(make -s webui) ADMIN_USER=admin ADMIN_PASSWORD=... make serve
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# Debian's PostgreSQL server binaries, for the tests and the benchmark on PostgreSQL: each starts a
+# throw-away cluster of its own (tests/pg_service.py: initdb and pg_ctl as the postgres user on a
+# free loopback port), never the package's system cluster.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
+
+# wrk, the benchmark's load generator (p50/p99 latencies).
+wrk:
+	@test -x /usr/bin/wrk || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 
 webui: $(STAMP)
 	@$(PY) tests/webui_build.py
@@ -78,8 +91,11 @@ LUCIDE_VERSION ?= 1.26.0
 icons: $(STAMP)
 	@dir=$$($(PY) tests/lucide_package.py $(LUCIDE_VERSION)) && $(PY) -m generator import-icons "$$dir" --schema schema
 
+# WORKERS=N: N server processes sharing one listening socket and one database (DB).
+WORKERS ?= 1
+
 serve: $(STAMP)
-	$(PY) -m stalwart_registry.server
+	WORKERS=$(WORKERS) $(PY) -m stalwart_registry.server
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache

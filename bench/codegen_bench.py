@@ -57,10 +57,6 @@ class CodegenResult:
     def median(runs: list[ChildRun]) -> float:
         return statistics.median(r.seconds for r in runs)
 
-    @property
-    def peak_mb(self) -> float:
-        return max(r.peak_mb for r in self.cold)
-
 
 def generator(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "generator", *map(str, args)]

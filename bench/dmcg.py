@@ -1,5 +1,5 @@
 """The baseline generator: datamodel-code-generator, pinned, making pydantic v2 models only, with its
-default formatting (black, then isort). Installed into this virtual environment on first use, so
+default formatting (black, then isort) or with ruff (the formatter we use). Installed into this virtual environment on first use, so
 `make bench` works on a fresh clone without making every `make test` install it."""
 
 from __future__ import annotations
@@ -32,10 +32,16 @@ def ensure_installed() -> Path:
     return Path(sys.executable).with_name("datamodel-codegen")
 
 
-def command(script: Path, schema: Path, output: Path) -> list[str]:
-    """Pydantic v2 models for every `$defs` entry of a JSON Schema file, formatted its default way."""
+# Formatting variants: its default, and ruff (check --fix, then format), the formatter ours runs.
+FORMATTERS: dict[str, tuple[str, ...]] = {"black+isort": (), "ruff": ("--formatters", "ruff-check", "ruff-format")}
+
+
+def command(script: Path, schema: Path, output: Path, formatting: str = "black+isort") -> list[str]:
+    """Pydantic v2 models for every `$defs` entry of a JSON Schema file, formatted as `formatting` says
+    (a FORMATTERS key); run it with the virtual environment's bin/ on PATH so it finds ruff."""
     return [
         str(script),
+        *FORMATTERS[formatting],
         "--input",
         str(schema),
         "--input-file-type",

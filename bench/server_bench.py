@@ -1,7 +1,21 @@
-"""Server requests/s: the generated server vs a bare ASGI app on the same stack, same bytes out."""
+"""The generated server under load (wrk, bench/wrk.py), on SQLite (one process) and on PostgreSQL
+(1, 2 and 4 processes, WORKERS=N), with 1k, 10k and 50k Domains stored:
+
+- get of one object and of 100, create (a new unique name each), update (one field of one of 100
+  objects), query (the WebUI's full-text filter matching 1% of the objects, a sort by name, 50 ids);
+- get of one object while one other client runs that query all the time (its rate against the
+  get alone: what a slow request costs everyone else);
+- each scenario also against a bare ASGI app on the same uvicorn stack answering every request
+  with the bytes the server answered it (bench/bare_app.py): req/s, p50 and p99 of both;
+- peak resident memory (VmHWM) of each server process.
+
+Objects are created through the API, as a client would; what the create scenario adds is
+destroyed after it, so every figure of a size is taken at that size.
+"""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -9,19 +23,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .load import LoadResult, http_request, run_load
+from .wrk import Load, WrkResult, finish_wrk, run_wrk, start_wrk
 
 HOST = "127.0.0.1"
 TOKEN = "bench-token"
-GET = {
-    "using": ["urn:ietf:params:jmap:core", "urn:stalwart:jmap"],
-    "methodCalls": [["x:SpamDnsblSettings/get", {"ids": ["singleton"]}, "c1"]],
-}
+USING = ["urn:ietf:params:jmap:core", "urn:stalwart:jmap"]
+BATCH = 500  # creates per request while filling the store (maxObjectsInSet)
+GROUPS = 100  # stored names are host<i>.group<i % GROUPS>.example: a group filter matches 1%
+MANUAL = {"@type": "Manual"}
 
 
 def _free_port() -> int:
@@ -31,10 +46,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _process(args: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+def _process(args: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 socket.create_connection((HOST, port), timeout=1).close()
@@ -45,40 +60,253 @@ def _process(args: list[str], env: dict[str, str], port: int) -> Iterator[None]:
                         f"{args} did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
                     ) from None
                 time.sleep(0.05)
-        yield
+        yield proc
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
 
 
-def _fetch(port: int, body: bytes) -> bytes:
-    request = urllib.request.Request(
-        f"http://{HOST}:{port}/api",
-        data=body,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.read()  # type: ignore[no-any-return]
+def _api(port: int, calls: list[list[Any]]) -> list[Any]:
+    """POST /api; the method responses, or an error naming the first failed call."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=600)
+    try:
+        body = json.dumps({"using": USING, "methodCalls": calls})
+        conn.request("POST", "/api", body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+        reply = conn.getresponse()
+        text = reply.read()
+    finally:
+        conn.close()
+    if reply.status != 200:
+        raise RuntimeError(f"HTTP {reply.status}: {text[:500]!r}")
+    responses: list[Any] = json.loads(text)["methodResponses"]
+    for name, args, _ in responses:
+        if name == "error" or args.get("notCreated") or args.get("notDestroyed") or args.get("notUpdated"):
+            raise RuntimeError(f"{name}: {json.dumps(args)[:500]}")
+    return responses
 
 
-def _measure(port: int, body: bytes, connections: int, seconds: float) -> LoadResult:
-    request = http_request(HOST, port, "/api", body, TOKEN)
-    run_load(HOST, port, request, connections, 0.5)  # warm-up: connections, caches, JIT-free but branchy paths
-    return run_load(HOST, port, request, connections, seconds)
+def _raw(port: int, body: str) -> bytes:
+    """The exact bytes the server answers this request body with."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=600)
+    try:
+        conn.request("POST", "/api", body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+        return conn.getresponse().read()
+    finally:
+        conn.close()
 
 
-def run(seconds: float = 4.0, connections: int = 16) -> dict[str, LoadResult]:
-    body = json.dumps(GET).encode()
+def domain(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "certificateManagement": MANUAL,
+        "dkimManagement": MANUAL,
+        "dnsManagement": MANUAL,
+        "subAddressing": {"@type": "Enabled"},
+    }
+
+
+def stored(port: int) -> int:
+    (_, args, _), *_ = _api(port, [["x:Domain/query", {"calculateTotal": True, "limit": 1}, "q"]])
+    return int(args["total"])
+
+
+def fill(port: int, start: int, stop: int) -> None:
+    for first in range(start, stop, BATCH):
+        creates = {
+            f"c{i}": domain(f"host{i:06d}.group{i % GROUPS:02d}.example")
+            for i in range(first, min(stop, first + BATCH))
+        }
+        _api(port, [["x:Domain/set", {"create": creates}, "s"]])
+
+
+def first_ids(port: int, count: int) -> list[str]:
+    query = {"sort": [{"property": "name"}], "limit": count}
+    (_, args, _), *_ = _api(port, [["x:Domain/query", query, "q"]])
+    return list(args["ids"])
+
+
+def destroy_created(port: int) -> None:
+    """Destroy what the create scenario added (names under `.created.example`)."""
+    while True:
+        (_, args, _), *_ = _api(port, [["x:Domain/query", {"filter": {"text": "created"}, "limit": BATCH}, "q"]])
+        if not args["ids"]:
+            return
+        _api(port, [["x:Domain/set", {"destroy": args["ids"]}, "d"]])
+
+
+def _body(method: str, args: dict[str, Any]) -> str:
+    return json.dumps({"using": USING, "methodCalls": [[method, args, "c"]]}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    load: Callable[[list[str]], Load]  # from the ids of 100 stored objects
+    creates: bool = False
+
+
+QUERY = {
+    "filter": {"text": f"group{7:02d}"},  # the WebUI list's full-text filter: words of the name
+    "sort": [{"property": "name", "isAscending": False}],
+    "limit": 50,
+}
+SCENARIOS = (
+    Scenario("get 1", lambda ids: Load(_body("x:Domain/get", {"ids": ids[:1]}), '"notFound":[]')),
+    Scenario("get 100", lambda ids: Load(_body("x:Domain/get", {"ids": ids[:100]}), '"notFound":[]')),
+    Scenario(
+        "update",
+        lambda ids: Load(
+            _body("x:Domain/set", {"update": {"{id}": {"description": "d{n}"}}}), '"notUpdated":null', tuple(ids)
+        ),
+    ),
+    Scenario("query", lambda ids: Load(_body("x:Domain/query", QUERY), '"ids":["')),
+    Scenario(
+        "create",
+        lambda ids: Load(_body("x:Domain/set", {"create": {"c": domain("{n}.created.example")}}), '"notCreated":null'),
+        True,
+    ),
+)
+CONTENDED = "get 1, one client querying"
+
+
+@dataclass(frozen=True)
+class Row:
+    backend: str
+    workers: int
+    size: int
+    scenario: str
+    ours: WrkResult
+    bare: WrkResult | None  # None for the contended get (compared with the get alone)
+
+
+@dataclass
+class ServerResult:
+    rows: list[Row] = field(default_factory=list)
+    peak_mb: dict[tuple[str, int, int], list[float]] = field(default_factory=dict)  # per process
+    failures: list[str] = field(default_factory=list)  # a backend that could not be measured, and why
+
+
+@dataclass(frozen=True)
+class Settings:
+    sizes: tuple[int, ...] = (1_000, 10_000, 50_000)
+    pg_workers: tuple[int, ...] = (1, 2, 4)
+    seconds: float = 5.0
+    warmup: float = 1.0
+    connections: int = 16
+    threads: int = 1
+
+
+def _peak_mb(pid: int) -> list[float]:
+    """VmHWM of a server process, or of each worker it forked: every process's own peak."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    peaks = []
+    for p in children or [str(pid)]:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+class _Bare:
+    """The baseline per scenario, measured once with the bytes the server first answered."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root, self.settings = root, settings
+        self.results: dict[str, WrkResult] = {}
+
+    def measure(self, scenario: str, load: Load, answer: bytes) -> WrkResult:
+        if scenario not in self.results:
+            body_file = self.root / "bare-body.json"
+            body_file.write_bytes(answer)
+            port = _free_port()
+            env = {"PORT": str(port), "BODY_FILE": str(body_file)}
+            with _process([sys.executable, "-m", "bench.bare_app"], env, port):
+                self.results[scenario] = _measure(port, load, self.settings)
+        return self.results[scenario]
+
+
+def _measure(port: int, load: Load, settings: Settings, connections: int | None = None) -> WrkResult:
+    url = f"http://{HOST}:{port}"
+    if settings.warmup:
+        run_wrk(url, load, TOKEN, settings.warmup, connections or settings.connections, settings.threads)
+    return run_wrk(url, load, TOKEN, settings.seconds, connections or settings.connections, settings.threads)
+
+
+def _contended(port: int, get: Load, query: Load, settings: Settings) -> WrkResult:
+    url = f"http://{HOST}:{port}"
+    querying = start_wrk(url, query, TOKEN, settings.seconds + 2 * settings.warmup + 1, 1, 1)
+    try:
+        time.sleep(settings.warmup or 0.2)
+        return run_wrk(url, get, TOKEN, settings.seconds, settings.connections, settings.threads)
+    finally:
+        finish_wrk(*querying)
+
+
+@contextmanager
+def _server(db: str, workers: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    env = {"HOST": HOST, "PORT": str(port), "DB": db, "ADMIN_TOKEN": TOKEN, "WORKERS": str(workers)}
+    with _process([sys.executable, "-m", "stalwart_registry.server"], env, port) as proc:
+        yield port, proc
+
+
+def _backend_runs(
+    label: str,
+    db: str,
+    workers: tuple[int, ...],
+    settings: Settings,
+    bare: _Bare,
+    result: ServerResult,
+    report: Callable[[str], None],
+) -> None:
+    have = 0
+    for size in settings.sizes:
+        for n in workers:
+            with _server(db, n) as (port, proc):
+                if have < size:
+                    started = time.perf_counter()
+                    fill(port, have, size)
+                    report(f"  [{label}: stored {size:,} Domains in {time.perf_counter() - started:.0f} s]")
+                    have = size
+                ids = first_ids(port, 100)
+                loads = {s.name: s.load(ids) for s in SCENARIOS}
+                if settings.warmup:  # a fresh process: its connections, caches and statements, before any figure
+                    run_wrk(f"http://{HOST}:{port}", loads["get 1"], TOKEN, 3 * settings.warmup, settings.connections)
+                for scenario in SCENARIOS:
+                    load = loads[scenario.name]
+                    answer = _raw(port, load.body.replace("{n}", "sample").replace("{id}", ids[0]))
+                    ours = _measure(port, load, settings)
+                    result.rows.append(
+                        Row(label, n, size, scenario.name, ours, bare.measure(scenario.name, load, answer))
+                    )
+                    if scenario.creates:
+                        destroy_created(port)
+                contended = _contended(port, loads["get 1"], loads["query"], settings)
+                result.rows.append(Row(label, n, size, CONTENDED, contended, None))
+                assert stored(port) == size, f"{stored(port)} Domains stored, not {size}"
+                result.peak_mb[(label, n, size)] = _peak_mb(proc.pid)
+
+
+def run(settings: Settings, report: Callable[[str], None] = print) -> ServerResult:
+    result = ServerResult()
     with tempfile.TemporaryDirectory(prefix="schemagen-bench-") as tmp:
-        port = _free_port()
-        env = {"HOST": HOST, "PORT": str(port), "DB": str(Path(tmp) / "bench.sqlite3"), "ADMIN_TOKEN": TOKEN}
-        with _process([sys.executable, "-m", "stalwart_registry.server"], env, port):
-            answer = _fetch(port, body)
-            assert json.loads(answer)["methodResponses"][0][0] == "x:SpamDnsblSettings/get", answer
-            server = _measure(port, body, connections, seconds)
-        body_file = Path(tmp) / "body.json"
-        body_file.write_bytes(answer)
-        port = _free_port()
-        with _process([sys.executable, "-m", "bench.bare_app"], {"PORT": str(port), "BODY_FILE": str(body_file)}, port):
-            bare = _measure(port, body, connections, seconds)
-    return {"server": server, "bare": bare}
+        bare = _Bare(Path(tmp), settings)
+        try:
+            _backend_runs("SQLite", str(Path(tmp) / "bench.sqlite3"), (1,), settings, bare, result, report)
+        except RuntimeError as exc:  # the other backend's figures are still worth having
+            result.failures.append(f"SQLite: {exc}")
+        try:
+            with _postgres() as pg:
+                dsn = pg.create_database("bench")
+                _backend_runs("PostgreSQL", dsn, settings.pg_workers, settings, bare, result, report)
+        except RuntimeError as exc:
+            result.failures.append(f"PostgreSQL: {exc}")
+    return result
+
+
+def _postgres() -> AbstractContextManager[Any]:
+    """A throw-away PostgreSQL cluster with fsync on (tests/pg_service.py, shared with the tests)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_service import PgService
+
+    return PgService.start(fsync=True)

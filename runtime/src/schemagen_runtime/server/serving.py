@@ -73,7 +73,7 @@ def serve(factory: Callable[[Config], Any], default_db: str) -> None:
     try:
         config = Config.from_env(os.environ, default_db)
         workers = worker_count(os.environ.get("WORKERS"))
-        app = factory(config)  # opens (and locks) the store
+        app = factory(config)  # opens the store (and creates its tables)
         report_stored(app.registry, app.store)  # values the current schema refuses (upgrade.py)
         sock = listen(config.host, config.port)
     except (ValueError, StoreError, StartupError) as exc:

@@ -164,7 +164,11 @@ def build_parser(spec: CliSpec) -> argparse.ArgumentParser:
     delete = command("delete", "destroy objects")
     delete.add_argument("object")
     delete.add_argument("--ids", help="comma-separated ids")
-    delete.add_argument("--stdin", action="store_true", help="ids from stdin: a JSON array, or separated by spaces")
+    delete.add_argument(
+        "--stdin",
+        action="store_true",
+        help="ids from stdin: a JSON array, `query --json` lines, or separated by spaces",
+    )
     query = command("query", "list objects, optionally filtered")
     query.add_argument("object")
     query.add_argument(
@@ -499,6 +503,8 @@ class Cli:
 
     def update(self) -> None:
         cli_obj, obj, _ = self.resolve(self.args.object)
+        if self.args.id and "=" in self.args.id:  # ids never hold "=": a field without its flag
+            raise UsageError(f"unexpected argument {self.args.id!r}: fields are given as --field {self.args.id}")
         object_id = self.args.id or ("singleton" if obj.is_singleton else None)
         if object_id is None:
             raise UsageError(f"{obj.name} requires an id")
@@ -539,11 +545,25 @@ class Cli:
             if not isinstance(listed, list) or not all(isinstance(i, str) for i in listed):
                 raise UsageError("--stdin: the JSON array must hold ids (strings)")
             ids = [i for i in listed if i]
+        elif text.lstrip()[:1] in ('"', "{"):  # NDJSON, as `query --json` prints ids or rows
+            ids = [self.ndjson_id(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         else:
             ids = [i for i in text.replace(",", " ").split() if i]
         if not ids:
             raise UsageError("no ids to delete")
         return list(dict.fromkeys(ids))
+
+    @staticmethod
+    def ndjson_id(number: int, line: str) -> str:
+        """One line of `query --json`: an id (a JSON string) or a row holding one."""
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError):
+            raise UsageError(f"--stdin: line {number} is not JSON") from None
+        found = value.get("id") if isinstance(value, dict) else value
+        if not isinstance(found, str) or not found:
+            raise UsageError(f"--stdin: line {number} is neither an id nor an object with an id")
+        return found
 
     def delete(self) -> None:
         _, obj, _ = self.resolve(self.args.object)
@@ -718,7 +738,8 @@ class Cli:
             print(text, file=sys.stderr)
 
     def completion(self) -> None:
-        emit(completion_script(self.args.shell, self.spec.program, self.spec.objects), sys.stdout)
+        singletons = {o.name for o in self.registry.objects if o.is_singleton}
+        emit(completion_script(self.args.shell, self.spec.program, self.spec.objects, singletons), sys.stdout)
 
 
 def check_text(args: argparse.Namespace) -> None:

@@ -3,11 +3,12 @@ object table: commands, object names, `object/variant` forms for create, and the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 SHELLS = ("bash", "zsh", "fish")
 COMMANDS = ("get", "query", "create", "update", "delete", "describe", "apply", "snapshot", "completion")
+GLOBAL_VALUED = ("--url", "--api-key", "--user", "--password")
 GLOBAL_FLAGS = ("--url", "--api-key", "--user", "--password", "-k", "--insecure", "--debug", "--no-color", "--json")
 COMMAND_FLAGS = {
     "get": ("--fields",),
@@ -20,9 +21,12 @@ COMMAND_FLAGS = {
 }
 
 
-def _words(objects: Sequence[Any]) -> tuple[list[str], list[str]]:
+def _words(objects: Sequence[Any], singletons: Collection[str]) -> tuple[list[str], list[str]]:
+    """Every object's name, and what `create` takes: no singleton (it always exists), and a
+    multi-variant object only as `object/variant`."""
     names = [o.command for o in objects]
-    creatable = [f"{o.command}/{v}" for o in objects for v in o.variants] + [o.command for o in objects]
+    made = [o for o in objects if o.name not in singletons]
+    creatable = [f"{o.command}/{v}" for o in made for v in o.variants] + [o.command for o in made if not o.variants]
     return names, creatable
 
 
@@ -30,17 +34,18 @@ def _ident(program: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in program)
 
 
-def completion_script(shell: str, program: str, objects: Sequence[Any]) -> str:
-    names, creatable = _words(objects)
+def completion_script(shell: str, program: str, objects: Sequence[Any], singletons: Collection[str] = ()) -> str:
+    names, creatable = _words(objects, singletons)
     flags = " ".join(GLOBAL_FLAGS)
     if shell == "bash":
         func = f"_{_ident(program)}"
+        valued = "|".join(GLOBAL_VALUED)  # a global flag's value is no command
         cases = "\n".join(f"        {c}) extra={' '.join(COMMAND_FLAGS.get(c, ()))!r} ;;" for c in COMMANDS)
         return f"""# bash completion for {program}: eval "$({program} completion bash)"
 {func}() {{
     local cur=${{COMP_WORDS[COMP_CWORD]}} cmd="" i extra=""
     for ((i = 1; i < COMP_CWORD; i++)); do
-        case ${{COMP_WORDS[i]}} in -*) ;; *) cmd=${{COMP_WORDS[i]}}; break ;; esac
+        case ${{COMP_WORDS[i]}} in {valued}) ((i++)) ;; -*) ;; *) cmd=${{COMP_WORDS[i]}}; break ;; esac
     done
     case $cmd in
 {cases}

@@ -130,6 +130,8 @@ class Human:
             if nested is not None:
                 rows.append((name, ""))
                 below.append(f"{indent}{name}:\n{nested}")
+            elif name == "@type" and schema_name:  # the variant by its label too, as the real CLI's Type: line
+                rows.append((name, self.variant_label(schema_name, value)))
             else:
                 rows.append((name, self.scalar(t, value)))
         text = "\n".join(indent + line for line in table(("field", "value"), rows).splitlines())

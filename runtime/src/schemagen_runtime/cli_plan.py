@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_output import emit_line, one_line
-from .cli_values import UsageError, all_fields
+from .cli_output import emit, emit_line, one_line
+from .cli_values import UsageError, all_fields, did_you_mean
 from .descriptors import FieldDesc, ObjectDesc, Registry, TypeDesc
 from .jmap_client import JmapError, SetError, member
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 OPS = ("destroy", "create", "update", "upsert", "reconcile")
 CHUNK = 500  # objects per /set: the session's maxObjectsInSet default
 DROP = object()  # a reference a snapshot leaves out
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,255}\Z")  # RFC 8620 §1.2: a creation id is an Id
 
 
 # -- references inside values ---------------------------------------------------------------------
@@ -138,11 +140,15 @@ def read_plan(cli: Cli, text: str) -> list[Op]:
             raise UsageError(f"invalid plan NDJSON on line {number}: each line must be a JSON object")
         kind = entry.get("@type")
         if kind not in OPS:
-            raise UsageError(f"line {number}: '@type' must be one of {', '.join(OPS)}")
+            hint = did_you_mean(kind, OPS) if isinstance(kind, str) else ""
+            raise UsageError(f"line {number}: '@type' must be one of {', '.join(OPS)}{hint}")
         name = entry.get("object")
         if not isinstance(name, str):
             raise UsageError(f"line {number}: 'object' must name an object")
-        _, obj, _ = cli.resolve(name)
+        try:
+            _, obj, _ = cli.resolve(name)
+        except UsageError as exc:
+            raise UsageError(f"line {number}: {exc}") from None
         op = Op(kind, obj, number, entry.get("value"), entry.get("id"))
         if obj.is_singleton and kind in ("destroy", "create", "upsert", "reconcile"):
             raise UsageError(f"line {number}: cannot {kind} singleton {obj.name}")
@@ -153,6 +159,11 @@ def read_plan(cli: Cli, text: str) -> list[Op]:
                 raise UsageError(f"line {number}: an empty create")
             op.value = {k.removeprefix("#"): v for k, v in op.value.items()}
             for cid in op.value:
+                if not CLIENT_ID.match(cid):
+                    raise UsageError(
+                        f"line {number}: client id {cid!r} must be 1-255 characters of A-Z a-z 0-9 - _"
+                        " (a JMAP creation id)"
+                    )
                 if cid in client_ids:
                     raise UsageError(f"line {number}: duplicate client id {cid!r}")
                 client_ids.add(cid)
@@ -194,6 +205,7 @@ class Applier:
         self.client = cli.client()
         self.known: dict[str, str] = {}
         self.done = {"destroyed": 0, "updated": 0, "created": 0, "failed": 0}
+        self.values: list[dict[str, Any]] = []  # the running operation's server values (--json)
 
     def say(self, text: str) -> None:
         if not self.args.quiet:
@@ -205,7 +217,23 @@ class Applier:
             line |= extra | {"status": status}
             if error:
                 line["error"] = error
+            if self.values:
+                line["serverValues"] = self.values
             emit_line(line)
+
+    def show_values(self, op: Op, verb: str, cid: str | None, object_id: str, variant: Any, values: Any) -> None:
+        """What the server sent back beyond an id (RFC 8620 §5.3: a secret it generated, an
+        operation's result), shown as soon as it arrives, since a generated secret is never shown
+        again: on stdout as create and update show it, or in the operation's --json record."""
+        if not isinstance(values, dict) or not values:
+            return
+        if self.args.json:
+            self.values.append({"id": object_id, **({"clientId": cid} if cid else {}), "values": values})
+            self.cli.note_secrets(op.obj, variant, values)
+            return
+        emit(f"{verb} {op.obj.name} {object_id}" + (f" (#{cid})" if cid else ""))
+        self.cli.note_secrets(op.obj, variant, values)
+        emit(self.cli.human().record(op.obj.schema, values))
 
     def run(self) -> int:
         plan = {k: sum(1 for o in self.ops if o.kind == k) for k in ("destroy", "update", "create")}
@@ -218,6 +246,7 @@ class Applier:
         order = [(i, o) for i, o in reversed(list(enumerate(self.ops))) if o.kind == "destroy"]
         order += [(i, o) for i, o in enumerate(self.ops) if o.kind != "destroy"]
         for index, op in order:
+            self.values = []
             try:
                 getattr(self, op.kind)(index, op)
             except (JmapError, UsageError) as exc:
@@ -301,34 +330,44 @@ class Applier:
             reg = self.cli.registry
             chunk = {c: resolve_refs(reg, op.obj, entries[c], self.known) for c in cids[start : start + CHUNK]}
             result = self.set(op.obj, {"create": chunk})
-            for cid, error in member(result, "notCreated", dict, op.obj.jmap_name, {}).items():
-                raise SetError.from_wire(f"#{cid}", error)
             created = member(result, "created", dict, op.obj.jmap_name, {})
+            refused = member(result, "notCreated", dict, op.obj.jmap_name, {})
+            # What was created is counted, known and shown even when others of the chunk were refused.
             for cid in chunk:
                 made = created.get(cid)
-                if not isinstance(made, dict) or not isinstance(made.get("id"), str):
-                    raise JmapError(f"the server did not acknowledge the create of #{cid}")
-                self.known[cid] = made["id"]
-            self.done["created"] += len(chunk)
+                if isinstance(made, dict) and isinstance(made.get("id"), str):
+                    self.known[cid] = made["id"]
+                    self.done["created"] += 1
+                    extra = {k: v for k, v in made.items() if k != "id"}
+                    self.show_values(op, "created", cid, made["id"], chunk[cid].get("@type"), extra)
+            for cid, error in refused.items():
+                raise SetError.from_wire(f"#{cid}", error)
+            missing = next((cid for cid in chunk if cid not in self.known), None)
+            if missing is not None:
+                raise JmapError(f"the server did not acknowledge the create of #{missing}")
 
     def create(self, index: int, op: Op) -> None:
         self.create_all(op, op.value)
         self.say(f"✓ created {op.obj.name} ({len(op.value)})")
         self.record(op, index, "ok", count=len(op.value))
 
-    def update_one(self, obj: ObjectDesc, object_id: str, value: dict[str, Any]) -> None:
+    def update_one(self, obj: ObjectDesc, object_id: str, value: dict[str, Any]) -> Any:
+        """The values the server sent back for the update (None when there are none)."""
         patch = resolve_refs(self.cli.registry, obj, value, self.known)
         result = self.set(obj, {"update": {object_id: patch}})
         for failed_id, error in member(result, "notUpdated", dict, obj.jmap_name, {}).items():
             raise SetError.from_wire(failed_id, error)
         self.done["updated"] += 1
+        return member(result, "updated", dict, obj.jmap_name, {}).get(object_id)
 
     def update(self, index: int, op: Op) -> None:
         assert op.id is not None
         object_id = self.known.get(op.id[1:], op.id) if op.id.startswith("#") else op.id
         if object_id.startswith("#"):
             raise UsageError(f"unresolved id {op.id!r}")
-        self.update_one(op.obj, object_id, op.value)
+        values = self.update_one(op.obj, object_id, op.value)
+        cid = op.id[1:] if op.id.startswith("#") else None
+        self.show_values(op, "updated", cid, object_id, op.value.get("@type"), values)
         self.say(f"✓ updated {op.obj.name} {op.id}")
         self.record(op, index, "ok", count=1)
 
@@ -359,7 +398,8 @@ class Applier:
             if found:
                 fields = fields_of(reg, op.obj.schema, doc)
                 body = {k: v for k, v in doc.items() if k == "@type" or (k in fields and fields[k].settable)}
-                self.update_one(op.obj, found[0], body)
+                values = self.update_one(op.obj, found[0], body)
+                self.show_values(op, "updated", cid, found[0], doc.get("@type"), values)
                 self.known[cid] = found[0]
                 matched.add(found[0])
                 updated += 1
@@ -417,6 +457,8 @@ def _strip(reg: Registry, schema_name: str, doc: Any, secrets: bool, masked: lis
     for k, v in doc.items():
         f = fields.get(k)
         if k == "id" or (f is not None and not f.settable):
+            continue
+        if v is None and f is not None and not f.type.nullable:  # never set (a new singleton's): no value to send
             continue
         if f is not None and f.type.is_secret and not secrets:
             continue

@@ -107,7 +107,7 @@ def find_target(reg: Registry, schema_name: str, variant: str | None, path: str)
     """Walk a path the way the server applies a patch; a clear error names what is there."""
     tokens = split_pointer(path)
     schema = reg.schema(schema_name)
-    top = field_named(all_fields(reg, schema, variant), tokens[0], schema.name)
+    top = field_named(all_fields(reg, schema, variant), tokens[0], schema.name + (f"/{variant}" if variant else ""))
     canonical, t = [top.name], top.type
     for token in tokens[1:]:
         here = "/".join(canonical)

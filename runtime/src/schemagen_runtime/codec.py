@@ -148,8 +148,8 @@ def _float_decoder(v: Any, path: str, ctx: Ctx) -> Any:
 def _bool_decoder(v: Any, path: str, ctx: Ctx) -> Any:
     if type(v) is bool:
         return v
-    if type(v) is str and ctx.text and v.lower() in _TRUE:
-        return _TRUE[v.lower()]
+    if type(v) is str and ctx.text:  # typed text: every value is a string, so name the ones accepted
+        return _TRUE[v.lower()] if v.lower() in _TRUE else ctx.invalid(path, f"{shorten(v)} is not true or false")
     return ctx.wrong(path, "a boolean", v)
 
 

@@ -7,6 +7,7 @@ about every failing property at once. Paths are JSON pointers relative to the ob
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,8 @@ def describe(value: Any, *, yaml: bool = False) -> str:
     """What kind of value this is, for messages; schema files say list/mapping, JSON array/object."""
     if value is None:
         return "null"
+    if type(value) is float and not value.is_integer():  # "must be a whole number, not a number" says nothing
+        return f"the fraction {value!r}" if math.isfinite(value) else repr(value)
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
     names.update({list: "a list", dict: "a mapping"} if yaml else {list: "an array", dict: "an object"})
     return names.get(type(value), type(value).__name__)

@@ -7,6 +7,7 @@ few items), MaxLength (too long a string). Checks are compiled per field and cac
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import re
@@ -94,6 +95,9 @@ VALIDATOR_CHECKS: dict[str, tuple[Predicate, str]] = {
 }
 
 
+ENUM_LISTED = 24  # an enum with more values is not listed whole in a message
+
+
 def _issue(issues: list[Issue], path: str, kind: str, message: str, bound: Any = None) -> None:
     issues.append(Issue(VALIDATION, path, kind, f"'{path}' {message}", bound))
 
@@ -127,10 +131,18 @@ def _scalar_checks(reg: Registry, t: TypeDesc, f: FieldDesc | None) -> list[Chec
         enum = reg.enum(t.target or "")
         allowed = frozenset(enum.values)
         listed = ", ".join(enum.values)
+        values = list(enum.values)
 
         def check_enum(v: Any, path: str, issues: list[Issue]) -> None:
-            if v not in allowed:
+            if v in allowed:
+                return
+            if len(values) <= ENUM_LISTED:
                 _issue(issues, path, "Invalid", f"must be one of {listed}")
+                return
+            # thousands of values (time zones, event types) make no message: the closest ones do
+            close = difflib.get_close_matches(str(v), values, n=3, cutoff=0.5)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            _issue(issues, path, "Invalid", f"must be one of the {len(values)} values of {enum.name}{hint}")
 
         return [check_enum]
     if t.kind == "number" and t.format != "float":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 ERROR_URN = "urn:ietf:params:jmap:error:"
@@ -36,3 +37,11 @@ class MethodError(Exception):
 
 def invalid_arguments(description: str) -> MethodError:
     return MethodError("invalidArguments", description)
+
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,255}\Z")
+
+
+def is_id(text: Any) -> bool:
+    """RFC 8620 §1.2's Id: 1 to 255 characters of the URL-safe base64 alphabet (A-Z a-z 0-9 - _)."""
+    return type(text) is str and _ID.match(text) is not None

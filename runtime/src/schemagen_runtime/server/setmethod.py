@@ -14,12 +14,12 @@ from typing import Any, NamedTuple
 from ..codec import Ctx, decode_object, defaults, plan
 from ..descriptors import MISSING
 from ..encode import encode_object
-from ..errors import PATCH, Issue, set_error
+from ..errors import PATCH, Issue, set_error, shorten
 from ..patch import apply_patch, check_writes
 from ..validate import validate
 from .methods import Call
 from .operations import OperationContext, OperationRefused
-from .protocol import MethodError, invalid_arguments
+from .protocol import MethodError, invalid_arguments, is_id
 from .references import linked_description
 from .refs import missing_targets
 from .servervalues import ValuePath, fill_server_values, now, reveal, stamped
@@ -165,6 +165,9 @@ def _arguments(call: Call) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     create, update, destroy = (call.args.get(k) for k in ("create", "update", "destroy"))
     if create is not None and not isinstance(create, dict):
         raise invalid_arguments("'create' must map creation ids to objects")
+    bad = next((k for k in create or {} if not is_id(k)), None)
+    if bad is not None:  # a creation id is an Id: "#" + it must be a reference other calls can make
+        raise invalid_arguments(f"creation id {shorten(bad)} is not an Id: 1-255 characters of A-Z a-z 0-9 - _")
     if update is not None and not isinstance(update, dict):
         raise invalid_arguments("'update' must map ids to patch objects")
     destroy_ids = call.id_list("destroy", destroy) if destroy is not None else []

@@ -121,7 +121,7 @@ RULES: dict[str, Rule] = {
     "unique-key-changed": _rule("breaking", (W, S), "unique key over {old} became one over {new}"),
     "validator-added": _rule("breaking", (W, S), "new validator {name}: values it refuses are refused"),
     "validator-removed": _rule("risky", (R,), "validator {name} removed: readers may get values it refused"),
-    "secret-added": _rule("breaking", (R, C), "now secret: get returns \"****\" instead of the value"),
+    "secret-added": _rule("breaking", (R, C), 'now secret: get returns "****" instead of the value'),
     "secret-removed": _rule("risky", (R,), "no longer secret: get returns the stored value in clear"),
     "expression-name-removed": _rule("breaking", (W, S), "expressions may no longer use {names}"),
     "expression-name-added": _rule("safe", (D,), "expressions may now use {names}"),

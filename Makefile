@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml runtime/pyproject.toml extensions/stalwart_actions/pypr
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# the runtime distribution first: the generator and the generated package both depend on it
-	$(PY) -m pip install --quiet -e 'runtime[server,cli,postgresql]'
+	$(PY) -m pip install --quiet -e 'runtime[server,postgresql]'
 	@# hand-written application code the generated server loads by entry point (Action handlers)
 	$(PY) -m pip install --quiet -e extensions/stalwart_actions
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -16,6 +16,7 @@ from .defaults import DefaultNormalizer
 from .diagnostics import Diagnostic, Pos
 from .icons import read_icons, undrawn
 from .ir import (
+    NO_POS,
     ChangeEntry,
     CompatWaiver,
     Enum,
@@ -65,6 +66,7 @@ class Builder:
         self.contexts: dict[str, ExpressionContext] = {}  # the `contexts` sections
         self.webui_file: LoadedFile | None = None  # the one file with the `webui` section
         self.icons: IconSet | None = None  # the one `icons` section
+        self.permissions_enum_pos = NO_POS  # where `project.permissionsEnum` is written
 
     def error(self, pos: Pos, message: str, code: str = "schema") -> None:
         self.errors.append(Diagnostic(pos, message, code))
@@ -81,6 +83,8 @@ class Builder:
                 else:
                     project_pos = file.pos(("project",))
                     self.project = dataclasses.replace(self._project(data["project"]), pos=project_pos)
+                    if "permissionsEnum" in data["project"]:
+                        self.permissions_enum_pos = file.pos(("project", "permissionsEnum"))
             for section in ("objects", "types", "enums"):
                 for name, body in (data.get(section) or {}).items():
                     definition = _Def(section, name, body, file, (section, name))
@@ -128,6 +132,8 @@ class Builder:
                 for client, body in sorted((data.get("oauthClients") or {}).items())
             ),
             env_prefix=data.get("envPrefix", data["cli"].upper().replace("-", "_")),
+            permissions_enum=data.get("permissionsEnum", ""),
+            published_format=data.get("publishedFormat", ""),
             docs_links=tuple(sorted((data.get("docsLinks") or {}).items())),
         )
 
@@ -567,6 +573,9 @@ class Builder:
             self.errors += undrawn(self.icons, self.webui_file)
         if self.project is None:
             return None
+        if self.project.permissions_enum and self.project.permissions_enum not in enums:
+            name = self.project.permissions_enum
+            self.error(self.permissions_enum_pos, f"permissionsEnum names '{name}', which is not an enum")
         return Registry(
             project=self.project,
             objects=tuple(objects),

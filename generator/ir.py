@@ -271,6 +271,8 @@ class Project:
     edition: str = ""  # the product edition `/api/account` reports
     oauth_clients: tuple[tuple[str, tuple[str, ...]], ...] = ()  # public OAuth clients: (id, redirect URIs)
     env_prefix: str = ""  # the CLI reads <env_prefix>_URL, _TOKEN, ...
+    permissions_enum: str = ""  # an enum whose values are more permission names (parts served elsewhere)
+    published_format: str = ""  # the format GET /api/schema serves the schema in (published_formats.py)
     docs_links: tuple[tuple[str, str], ...] = ()  # (cli | webui | enterprise, link) on the documentation site
     pos: Pos = field(default=NO_POS, compare=False)
 

@@ -99,6 +99,7 @@ def project_desc(p: Project) -> ProjectDesc:
         capabilities=p.capabilities,
         edition=p.edition,
         oauth_clients=p.oauth_clients,
+        permissions_enum=p.permissions_enum,
     )
 
 

@@ -47,7 +47,8 @@ def test_importing_the_shared_sources_gives_exactly_schema(tmp_path: Path, run_g
             (out / rel).write_bytes(data)
     done = run_generator(*IMPORT, "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "kept 3 files it did not write (changes.yaml, icons.yaml, project.yaml)" in done.stdout
+    kept = "changes.yaml, icons.yaml, objects/server-state.yaml, project.yaml"
+    assert f"kept 4 files it did not write ({kept})" in done.stdout
     ours, theirs = tree(out), tree(SCHEMA)
     assert sorted(ours) == sorted(theirs), "files differ: re-import schema/ (see schema/README.md)"
     differing = [rel for rel in theirs if ours[rel] != theirs[rel]]
@@ -58,18 +59,20 @@ def test_reimporting_into_schema_rewrites_nothing(tmp_path: Path, run_generator:
     copy = Path(shutil.copytree(SCHEMA, tmp_path / "schema"))
     done = run_generator(*IMPORT, "--out", copy)
     assert done.returncode == 0, done.stderr
-    assert ": 0 written, 0 removed, kept 3 files it did not write" in done.stdout
+    assert ": 0 written, 0 removed, kept 4 files it did not write" in done.stdout
     assert tree(copy) == tree(SCHEMA)
 
 
 def test_schema_declares_the_whole_registry_and_the_seed_facts() -> None:
     registry, _ = load_registry(SCHEMA)
-    assert len(registry.objects) == 150
-    assert len(registry.managed) == 117  # one page each; the rest are views or external JMAP objects
+    assert len(registry.objects) == 151  # Stalwart's 150 and the hand-written, unpublished ServerState
+    assert len(registry.managed) == 118  # one page each; the rest are views or external JMAP objects
     assert {"Action", "SpamDnsblSettings"} <= {o.name for o in registry.objects}
+    assert registry.object("Action").operation  # from overrides/: neither source says it
+    assert [o.name for o in registry.objects if not o.published] == ["ServerState"]
     assert registry.schemas["DmarcTroubleshoot"].description  # from overrides/: neither source has it
     pages = REPO_ROOT / "generated" / "docs" / "ref" / "object"
-    assert len(list(pages.glob("*.md"))) == 117
+    assert len(list(pages.glob("*.md"))) == 118
     readme = (SCHEMA / "README.md").read_text(encoding="utf-8")
     assert "v0.16.0" in readme and "AGPL-3.0" in readme and "import-stalwart" in readme
 

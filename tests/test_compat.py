@@ -377,6 +377,19 @@ CASES: list[tuple[str, Mutation, set[tuple[str, str]], set[tuple[str, str]]]] = 
         {("project-package-changed", "project")},
     ),
     (
+        # an optional setting: setting it serves more, changing or removing it breaks an admin UI
+        "published format",
+        _set("project|publishedFormat", "stalwart"),
+        {("project-api-extended", "project")},
+        {("project-api-changed", "project")},
+    ),
+    (
+        "environment prefix",
+        _set("project|envPrefix", "SHOP2"),
+        {("project-package-changed", "project")},
+        {("project-package-changed", "project")},
+    ),
+    (
         # lists of what the server accepts: adding breaks nobody, taking away does
         "extra capability",
         _set("project|capabilities", ["urn:ietf:params:jmap:mail"]),

@@ -144,17 +144,6 @@ def hidden_fields(subject: Subject, key: str, value: Any) -> Any:
     return value
 
 
-def secret_beyond_format(subject: Subject, key: str, value: Any) -> Any:
-    """`secret` on a field whose format is not secret (an OTP URI holds a secret)."""
-    match = re.fullmatch(r"field (.+) / (\w+) / annotations", key)
-    if not match or not isinstance(value, tuple):
-        return value
-    real = next((f for f in subject.real.fields if f.where == match.group(1) and f.name == match.group(2)), None)
-    if real is not None and real.type.rstrip("?") not in ("String", "Text"):
-        return tuple(n for n in value if n != "secret")
-    return value
-
-
 def site_enum_pages(subject: Subject, key: str, value: Any) -> Any:
     if key.endswith("/ type links") and isinstance(value, tuple):
         return tuple(f"../enum/{kebab(SITE_PAGES[link])}.md" if link in SITE_PAGES else link for link in value)
@@ -191,14 +180,6 @@ UNKNOWABLE = (
         "any other server-set field",
         hidden_fields,
         both=True,
-    ),
-    Unknowable(
-        "secret-beyond-format",
-        "`otpAuth` is a URI that holds a secret: the page marks it `secret`, schema.json only says format uri. "
-        "The crate does say it (its IntoValue writes MASKED_PASSWORD for it), but our language has secrecy "
-        "only as a format and the runtime masks by format: importing it needs a field-level flag the runtime "
-        "enforces (not done yet)",
-        secret_beyond_format,
     ),
     Unknowable(
         "site-enum-pages",

@@ -7,13 +7,11 @@ schema-side checks of the language are at the end (file:line:col diagnostics).""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import RunGenerator
 from jmap_server import Server
 
 from generator.diagnostics import SchemaError
@@ -112,27 +110,23 @@ enums:
 """
 
 
-def _generate(tmp: Path, name: str, version: str, body: str) -> Path:
+def _generate(run_generator: RunGenerator, tmp: Path, name: str, version: str, body: str) -> Path:
     schema = tmp / f"schema-{name}"
     schema.mkdir()
     (schema / "shop.yaml").write_text(PROJECT.format(version=version, package=name) + body, encoding="utf-8")
     out = tmp / f"out-{name}"
-    done = subprocess.run(
-        [sys.executable, "-m", "generator", "generate", "--schema", str(schema), "--out", str(out)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_generator("generate", "--schema", schema, "--out", out)
     assert done.returncode == 0, done.stderr
     return out / "python"
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def packages(tmp_path_factory: pytest.TempPathFactory, run_generator: RunGenerator) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("migrations")
-    return _generate(tmp, "shop_old", "1.0.0", OLD), _generate(tmp, "shop_new", "2.0.0", NEW)
+    return (
+        _generate(run_generator, tmp, "shop_old", "1.0.0", OLD),
+        _generate(run_generator, tmp, "shop_new", "2.0.0", NEW),
+    )
 
 
 def _migrated(output: str) -> list[str]:

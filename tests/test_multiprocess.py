@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from jmap_server import Server, free_port
 from pg_service import PgService
+from test_store_sql import domain  # a Domain create the server accepts
 
 ROUNDS = 40  # write-then-read pairs per check
 WRITERS = 4  # concurrent clients patching one object
 PATCHES = 10  # patches per writer
-MANUAL = {"@type": "Manual"}
 
 
 @dataclass
@@ -91,16 +91,6 @@ def pair(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterat
                 server.stop()
 
 
-def _domain(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "certificateManagement": MANUAL,
-        "dkimManagement": MANUAL,
-        "dnsManagement": MANUAL,
-        "subAddressing": {"@type": "Enabled"},
-    }
-
-
 def _set(server: Server, args: dict[str, Any]) -> dict[str, Any]:
     name, result, _ = server.call("x:Domain/set", args)
     assert name == "x:Domain/set", result
@@ -121,7 +111,7 @@ def _parallel(jobs: list[Callable[[], Any]]) -> list[Any]:
 def test_a_write_acknowledged_by_one_process_is_read_at_once_by_the_other(pair: Pair) -> None:
     stale: list[str] = []
     for i in range(ROUNDS):
-        created = _set(pair.a, {"create": {"n": _domain(f"fresh{i}.example")}})
+        created = _set(pair.a, {"create": {"n": domain(f"fresh{i}.example")}})
         obj_id = created["created"]["n"]["id"]
         got = _get(pair.b, [obj_id], ["name"])
         if got["notFound"] or got["list"][0]["name"] != f"fresh{i}.example":
@@ -138,7 +128,7 @@ def test_a_write_acknowledged_by_one_process_is_read_at_once_by_the_other(pair: 
 
 
 def test_concurrent_patches_to_one_object_are_all_kept(pair: Pair) -> None:
-    obj_id = _set(pair.a, {"create": {"n": _domain("shared.example")}})["created"]["n"]["id"]
+    obj_id = _set(pair.a, {"create": {"n": domain("shared.example")}})["created"]["n"]["id"]
 
     def writer(k: int) -> list[str]:
         refused = []
@@ -159,7 +149,7 @@ def test_concurrent_patches_to_one_object_are_all_kept(pair: Pair) -> None:
 
 def test_every_process_reports_the_same_state(pair: Pair) -> None:
     for i in range(ROUNDS // 4):
-        result = _set(pair.a, {"create": {"n": _domain(f"state{i}.example")}})
+        result = _set(pair.a, {"create": {"n": domain(f"state{i}.example")}})
         assert result["created"], result
         assert _get(pair.b, [])["state"] == result["newState"]
         assert _get(pair.a, [])["state"] == _get(pair.b, [])["state"]
@@ -168,9 +158,9 @@ def test_every_process_reports_the_same_state(pair: Pair) -> None:
 def test_if_in_state_holds_across_processes(pair: Pair) -> None:
     for i in range(ROUNDS // 4):
         before = _get(pair.a, [])["state"]
-        changed = _set(pair.b, {"create": {"n": _domain(f"moved{i}.example")}})
+        changed = _set(pair.b, {"create": {"n": domain(f"moved{i}.example")}})
         assert changed["oldState"] == before and changed["newState"] != before
-        late = {"ifInState": before, "create": {"n": _domain(f"late{i}.example")}}
+        late = {"ifInState": before, "create": {"n": domain(f"late{i}.example")}}
         name, result, _ = pair.a.call("x:Domain/set", late)
         assert (name, result.get("type")) == ("error", "stateMismatch"), f"round {i}: {name} {result}"
         accepted = _set(pair.a, {**late, "ifInState": changed["newState"]})
@@ -178,13 +168,13 @@ def test_if_in_state_holds_across_processes(pair: Pair) -> None:
 
 
 def test_a_unique_key_holds_across_processes(pair: Pair) -> None:
-    first = _set(pair.a, {"create": {"n": _domain("unique.example")}})["created"]["n"]["id"]
-    second = _set(pair.b, {"create": {"n": _domain("unique.example")}})
+    first = _set(pair.a, {"create": {"n": domain("unique.example")}})["created"]["n"]["id"]
+    second = _set(pair.b, {"create": {"n": domain("unique.example")}})
     assert second["notCreated"]["n"]["type"] == "primaryKeyViolation", second
     # Racing creates of one name, half on each process: exactly one wins each race.
     for race in range(ROUNDS // 4):
         name = f"race{race}.example"
-        jobs = [lambda s=server, n=name: _set(s, {"create": {"n": _domain(n)}}) for server in (pair.a, pair.b) * 2]
+        jobs = [lambda s=server, n=name: _set(s, {"create": {"n": domain(n)}}) for server in (pair.a, pair.b) * 2]
         results = _parallel(jobs)
         created = [r for r in results if r["created"]]
         refused = [r["notCreated"]["n"]["type"] for r in results if r["notCreated"]]

@@ -6,12 +6,15 @@ handlers are application code registered through the extension API (docs/extensi
   hand-written ServerState, seen through JMAP, the typed client and the CLI; an unhandled one is
   refused and stores nothing.
 - A small inline schema whose handlers an embedder passes to `create_app(config, extensions=...)`,
-  with its own CLI environment prefix and an unpublished state object.
-- The generic runtime and the templates name no Stalwart object.
+  with its own CLI environment prefix, permission list, an unpublished state object and no
+  published format.
+- The generic runtime and the templates name no Stalwart object; the generator's targets import
+  no Stalwart module.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -122,6 +125,7 @@ project:
   cli: ops-cli
   package: ops_registry
   envPrefix: OPS
+  permissionsEnum: Grant
 objects:
   Task:
     operation: true
@@ -144,6 +148,12 @@ types:
     fields:
       message: {type: string, description: The message}
       reply: {type: string?, update: serverSet, description: The message as the handler answered it}
+enums:
+  Grant:
+    description: Permissions of parts of the product served elsewhere.
+    values:
+      opsBackup: Run backups
+      opsRestore: Restore backups
 """
 
 # What an embedder writes: its handlers, and a server entry point passing them to create_app.
@@ -246,6 +256,14 @@ def test_handlers_passed_to_the_factory_run_and_others_are_refused(embedded: Ser
     assert immutable["notUpdated"][echo_id]["type"] == "forbidden"
 
 
+def test_every_permission_is_the_derived_names_and_the_projects_permissions_enum(embedded: Server) -> None:
+    account = embedded.request("GET", "/api/account", token=ADMIN_TOKEN).json
+    assert account["permissions"] == sorted(
+        ["opsBackup", "opsRestore", "taskEcho", "taskPurge", "taskReload", "sysTaskGet", "sysTaskUpdate"]
+        + [f"sysTask{verb}" for verb in ("Query", "Create", "Destroy")]
+    )
+
+
 def test_the_cli_reads_the_projects_environment_prefix(embedded: Server, ops: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STALWART_")}
     env |= {"OPS_URL": embedded.url, "OPS_TOKEN": ADMIN_TOKEN, "PYTHONPATH": ops_path(ops), "NO_COLOR": "1"}
@@ -275,6 +293,21 @@ def test_an_extension_registering_what_the_schema_lacks_stops_the_server(ops: Pa
     )
     assert done.returncode == 1
     assert done.stderr.strip() == "error: cannot register Task 'Nope': Task has no such variant"
+
+
+def test_without_a_published_format_no_schema_is_served(embedded: Server, ops: Path) -> None:
+    assert not (ops / "out" / "python" / "ops_registry" / "_registry" / "published.py").exists()
+    served = embedded.request("GET", "/api/schema", token=ADMIN_TOKEN)
+    assert served.status == 404 and "no published schema" in served.text
+
+
+def test_the_metaschema_offers_every_published_format_and_no_other() -> None:
+    from generator.published_formats import FORMATS, writer
+
+    meta = json.loads((REPO_ROOT / "generator" / "metaschema.json").read_text(encoding="utf-8"))
+    offered = re.findall(r'"publishedFormat": \{"enum": (\[[^]]*\])', json.dumps(meta))
+    assert [json.loads(found) for found in offered] == [sorted(FORMATS)]
+    assert all(callable(writer(name)) for name in FORMATS)
 
 
 def test_an_unpublished_object_is_served_but_not_exported(ops: Path, run_generator: RunGenerator) -> None:
@@ -327,4 +360,16 @@ def test_the_runtime_and_the_templates_name_no_stalwart_object() -> None:
                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                     if STALWART_NAMES.search(line):
                         found.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+def test_the_generators_targets_import_no_product_module() -> None:
+    """What a target writes comes from the IR and the project settings; a product's own format (the
+    published registry /api/schema serves) is reached through generator/published_formats.py."""
+    found = []
+    for path in sorted((REPO_ROOT / "generator" / "targets").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            modules += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            found += [f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {m}" for m in modules if "stalwart" in m]
     assert not found, "\n".join(found)

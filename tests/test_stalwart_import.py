@@ -303,3 +303,26 @@ def test_yaml_writer_output_reads_back_the_same_in_our_loader_and_in_yaml_1_1() 
     assert loaded.data == expected
     assert yaml.safe_load(text) == expected
     assert isinstance(loaded.data["numbers"]["float"], float)
+
+
+@pytest.mark.parametrize("with_permissions", [False, True])
+def test_an_imported_project_serves_the_published_format_and_names_its_permission_list(
+    tmp_path: Path, with_permissions: bool
+) -> None:
+    """The project file an import writes: /api/schema in the format it came from, and the registry's
+    `Permission` enum as the permission list only where the registry has one."""
+    from test_committed_schema import SMALL
+
+    from generator.stalwart.importer import import_schema
+
+    doc = json.loads(json.dumps(SMALL))
+    if with_permissions:
+        doc["enums"]["Permission"] = [{"name": "emailSend", "label": "Send emails"}]
+    out = tmp_path / "schema"
+    out.mkdir()
+    for rel, text in import_schema(doc).files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text, encoding="utf-8")
+    registry, _ = load_registry(out)
+    assert registry.project.published_format == "stalwart"
+    assert registry.project.permissions_enum == ("Permission" if with_permissions else "")

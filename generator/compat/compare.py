@@ -99,11 +99,18 @@ PROJECT_KINDS = {
     "package": "project-package-changed",
     "distribution": "project-package-changed",
     "cli": "project-package-changed",
+    "env_prefix": "project-package-changed",  # scripts set <envPrefix>_URL, _TOKEN, ...
+    "published_format": "project-api-changed",  # what GET /api/schema serves
+    "permissions_enum": "project-api-changed",  # the permission names GET /api/account lists
     "name": "project-text-changed",
     "description": "project-text-changed",
     "example_url": "project-text-changed",
     "edition": "project-text-changed",
+    "docs_links": "project-text-changed",
 }
+# Optional settings that turn on something a client reads: setting one breaks nobody; changing or
+# removing it is project-api-changed.
+PROJECT_OPTIONS = {"published_format": "published format", "permissions_enum": "permissions enum"}
 # Settings that list what the server accepts: adding to them breaks nobody, taking away does.
 PROJECT_LISTS = {
     "capabilities": "extra capabilities",  # a request may name them in `using`
@@ -114,7 +121,9 @@ PROJECT_LISTS = {
 def _project(old: Project, new: Project, emit: Emit) -> None:
     for key, kind in PROJECT_KINDS.items():
         before, after = getattr(old, key, None), getattr(new, key, None)  # newer settings may be absent
-        if before != after:
+        if before != after and key in PROJECT_OPTIONS and not before:
+            emit("project-api-extended", "project", new.pos, what=PROJECT_OPTIONS[key], added=_value(after))
+        elif before != after:
             emit(kind, "project", new.pos, key=key, old=before, new=after)
     for key, what in PROJECT_LISTS.items():
         before, after = set(getattr(old, key, None) or ()), set(getattr(new, key, None) or ())

@@ -230,3 +230,10 @@ class Exporter:
 
 def export_registry(registry: Registry) -> dict[str, Any]:
     return Exporter(registry).export()
+
+
+def published_document(registry: Registry) -> dict[str, Any]:
+    """The export, with every section of the published format present (empty if the schema has
+    none): schema-driven clients iterate them all, and a missing one stops them."""
+    exported = export_registry(registry)
+    return {key: exported.get(key, [] if key in ("layouts", "dashboards") else {}) for key in PUBLISHED_ORDER}

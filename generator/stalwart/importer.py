@@ -72,6 +72,8 @@ PROJECT: dict[str, Any] = {
     "package": "stalwart_registry",
     "distribution": "stalwart-registry",
     "envPrefix": "STALWART",
+    "publishedFormat": "stalwart",  # GET /api/schema serves the registry as it was imported
+    "permissionsEnum": "Permission",  # the registry's list of every permission name
     "docsLinks": {
         "cli": "/docs/management/cli/overview",
         "webui": "/docs/management/webui/overview",
@@ -120,7 +122,10 @@ def import_schema(
         report.warnings += warnings
         _stop_on_errors(report)
 
-    files = {"project.yaml": dump({"project": {**PROJECT, "version": version}}, PROJECT_HEADER)}
+    project = {**PROJECT, "version": version}
+    if project["permissionsEnum"] not in defs.enums:  # a registry without the list: only derived names
+        del project["permissionsEnum"]
+    files = {"project.yaml": dump({"project": project}, PROJECT_HEADER)}
     for path, members in place(defs.objects, defs.views, defs.types, defs.enums, conv.refs).items():
         sections: dict[str, dict[str, Any]] = {}
         for ident in members:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import schemagen_runtime
 
 from ..ir import Registry
+from ..published_formats import writer
 from ..render import render
 from ..rendered import RenderedFile
-from ..stalwart.exporter import PUBLISHED_ORDER, export_registry
 from .python_models import docstring, enum_views, model_modules
 from .python_payloads import payloads_view
 from .python_registry import registry_view
@@ -41,13 +40,6 @@ class PackageView:
     cli: str
     runtime: str  # MAJOR.MINOR the package was generated against (checked at import)
     runtime_range: str  # the schemagen-runtime requirement range in pyproject.toml
-
-
-def published_schema(registry: Registry) -> dict[str, Any]:
-    """The export, with every section of the published format present (empty if the schema has
-    none): schema-driven clients iterate them all, and a missing one stops them."""
-    exported = export_registry(registry)
-    return {key: exported.get(key, [] if key in ("layouts", "dashboards") else {}) for key in PUBLISHED_ORDER}
 
 
 def outputs(registry: Registry) -> list[RenderedFile]:
@@ -87,11 +79,13 @@ def outputs(registry: Registry) -> list[RenderedFile]:
             f"{base}/_registry/enums.py", render("python/package/_registry/enums.py.jinja", r=reg), all_sources
         )
     )
-    # The published-format schema (GET /api/schema): one long string literal, so the formatter has
-    # nothing to do with it (verbatim) and black leaves it as it is.
-    published = json.dumps(published_schema(registry), ensure_ascii=False, separators=(",", ":"))
-    body = render("python/package/_registry/published.py.jinja", text=published)
-    files.append(RenderedFile(f"{base}/_registry/published.py", body, all_sources, verbatim=True))
+    # The schema in the project's published format (GET /api/schema; none without one): one long
+    # string literal, so the formatter has nothing to do with it (verbatim) and black leaves it be.
+    if project.published_format:
+        document = writer(project.published_format)(registry)
+        published = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        body = render("python/package/_registry/published.py.jinja", text=published)
+        files.append(RenderedFile(f"{base}/_registry/published.py", body, all_sources, verbatim=True))
     for schema in reg.schemas:
         body = render("python/package/_registry/schema.py.jinja", s=schema)
         files.append(RenderedFile(f"{base}/_registry/{schema.module}.py", body, schema.sources))

@@ -154,6 +154,7 @@ class ProjectDesc:
     capabilities: tuple[str, ...] = ()  # more capabilities accepted in `using` (no methods here)
     edition: str = ""
     oauth_clients: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (client id, redirect URIs)
+    permissions_enum: str = ""  # an enum whose values are more permission names the server knows
 
 
 SchemaLoader = Callable[[str], SchemaDesc]

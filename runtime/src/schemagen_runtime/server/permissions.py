@@ -1,17 +1,16 @@
 """Permission names: `<prefix><Verb>` per object (the descriptors' `permission_prefix`) and, for an
 operation object, one per variant it runs: the object's name with a lower-case first letter, then
-the variant (`Task` + `ReloadSettings` → `taskReloadSettings`). A registry enum named
-`Permission` adds the names it lists (permissions of parts of the product served elsewhere)."""
+the variant (`Task` + `ReloadSettings` → `taskReloadSettings`). The enum the project setting
+`permissionsEnum` names adds the names it lists (permissions of parts of the product served
+elsewhere)."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .app import JmapApp
 
-PERMISSION_ENUM = "Permission"
 VERBS = ("Get", "Query", "Create", "Update", "Destroy")
 SINGLETON_VERBS = ("Get", "Update")
 
@@ -24,8 +23,8 @@ def all_permissions(app: JmapApp) -> list[str]:
     """Every permission name this server knows: what an account holding all of them is shown."""
     reg = app.registry
     names: set[str] = set()
-    with contextlib.suppress(KeyError):  # no such enum: only the derived names
-        names.update(reg.enum(PERMISSION_ENUM).values)
+    if reg.project.permissions_enum:
+        names.update(reg.enum(reg.project.permissions_enum).values)
     for obj in reg.objects:
         names.update(obj.permission(verb) for verb in (SINGLETON_VERBS if obj.is_singleton else VERBS))
         if app.operations.is_operation(obj.name):

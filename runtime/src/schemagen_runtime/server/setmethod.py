@@ -32,11 +32,17 @@ def _error(kind: str, description: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "description": description, **extra}
 
 
-def _integrity(call: Call, doc: dict[str, Any]) -> dict[str, Any] | None:
+def _completed(call: Call, doc: dict[str, Any], creating: bool) -> list[ValuePath] | dict[str, Any]:
+    """Fills in the values the server knows and checks the whole document as it will be stored:
+    where secrets were generated, or a SetError (a refused value, a dangling reference)."""
+    secret_paths = fill_server_values(call.reg, call.schema, doc, creating, now())
+    issues = validate(call.reg, call.schema, doc)
+    if issues:
+        return set_error(issues)
     dangling = missing_targets(call.reg, call.store, call.schema, doc)
     if dangling:
         return _error("invalidForeignKey", f"no object with the id given at {', '.join(dangling)}", properties=dangling)
-    return None
+    return secret_paths
 
 
 def _key_taken(taken: KeyTaken) -> dict[str, Any]:
@@ -83,13 +89,9 @@ def _create(call: Call, payload: Any) -> tuple[str, dict[str, Any]] | dict[str, 
         check_writes(call.reg, call.schema, baseline, doc, ctx, creating=True)
     if ctx.issues or doc is MISSING:
         return set_error(ctx.issues)
-    secret_paths = fill_server_values(call.reg, call.schema, doc, True, now())
-    issues = validate(call.reg, call.schema, doc)
-    if issues:
-        return set_error(issues)
-    problem = _integrity(call, doc)
-    if problem:
-        return problem
+    secret_paths = _completed(call, doc, creating=True)
+    if isinstance(secret_paths, dict):
+        return secret_paths
     operations = call.app.operations
     try:
         with call.store.savepoint():
@@ -133,13 +135,9 @@ def _update(call: Call, obj_id: str, patch: Any, destroying: set[str]) -> Update
         return Updated(False, None)
     if call.app.operations.is_operation(call.obj.name):
         return _error("forbidden", f"{call.obj.name} records are immutable: they record an operation that already ran")
-    secret_paths = fill_server_values(call.reg, call.schema, doc, False, now())
-    issues = validate(call.reg, call.schema, doc)
-    if issues:
-        return set_error(issues)
-    problem = _integrity(call, doc)
-    if problem:
-        return problem
+    secret_paths = _completed(call, doc, creating=False)
+    if isinstance(secret_paths, dict):
+        return secret_paths
     try:
         with call.store.savepoint():
             call.store.put(call.obj.name, obj_id, doc)

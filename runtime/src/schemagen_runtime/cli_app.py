@@ -81,6 +81,7 @@ class CliSpec:
     default_url: str = "http://127.0.0.1:8080"
     version: str = ""
     env_prefix: str = ""  # the global flags' environment variables are <env_prefix>_URL, ...; "" = from program
+    namespace: str = ""  # of JMAP names (`x:`): accepted before an object name, as the JMAP name is written
 
     def env_name(self, what: str) -> str:
         """`URL` → `<PREFIX>_URL`."""
@@ -217,13 +218,18 @@ def split_where(text: str) -> tuple[str, str, str]:
     raise UsageError(f"--where takes FIELD=VALUE (or >=, <=, >, <), got {text!r}")
 
 
-def _canonical_x(text: str) -> str:
-    """`x:Domain`, `X:domain` and `domain` alike (the product CLI's `x:` prefix), compared without
-    dashes and case (the pages' kebab-case)."""
+def _without_namespace(text: str, namespace: str) -> str:
+    """`x:Domain` → `Domain` for namespace `x:`, in any case (as JMAP names are written)."""
     bare = text.strip()
-    if bare[:2].lower() == "x:":
-        bare = bare[2:]
-    return bare.replace("-", "").lower()
+    if namespace and bare[: len(namespace)].lower() == namespace.lower():
+        return bare[len(namespace) :]
+    return bare
+
+
+def _canonical(text: str, namespace: str) -> str:
+    """`x:Domain`, `X:domain` and `domain` alike, compared without dashes and case (the pages'
+    kebab-case)."""
+    return _without_namespace(text, namespace).replace("-", "").lower()
 
 
 class Cli:
@@ -248,11 +254,13 @@ class Cli:
         """`mail-settings`, `MailSettings`, `x:mailsettings` or (create only) `task/reload-settings`
         (an object and one of its variants), in any case."""
         name, slash, variant_text = text.partition("/")
-        wanted = _canonical_x(name)
+        wanted = _canonical(name, self.spec.namespace)
         found = next((o for o in self.spec.objects if wanted == o.name.lower()), None)
         if found is None:
             names = [o.command for o in self.spec.objects]
-            hint = did_you_mean(name.removeprefix("x:"), names) or " (`describe` lists the objects)"
+            hint = (
+                did_you_mean(_without_namespace(name, self.spec.namespace), names) or " (`describe` lists the objects)"
+            )
             raise UsageError(f"unknown object {name!r}{hint}")
         variant = None
         if slash:
@@ -268,7 +276,7 @@ class Cli:
             if not given:
                 raise UsageError(f"{cli_obj.name} is not multi-variant; do not use the /Variant syntax")
             raise UsageError(f"{cli_obj.name} has no variants (it is not multi-variant): {given} does not apply")
-        wanted = _canonical_x(text)
+        wanted = _canonical(text, self.spec.namespace)
         for v in cli_obj.variants.values():
             if wanted == v.lower():
                 return v
@@ -714,7 +722,7 @@ class Cli:
 
     def describe_enum(self, text: str) -> bool:
         enums = self.spec.enums()
-        wanted = _canonical_x(text)
+        wanted = _canonical(text, self.spec.namespace)
         name = next((n for n in enums if n.lower() == wanted or n.replace("-", "").lower() == wanted), None)
         if name is None:
             return False

@@ -50,6 +50,8 @@ def server(args: argparse.Namespace) -> bool:
         print(f"  peak memory (VmHWM) of the server, {backend}, {workers} process(es), {size:,} Domains: {shown} MB")
     print("  targets: query p50 at 10k within 3x of 1k; get 1 keeps >= 0.5 of its rate while one client queries;")
     print("           PostgreSQL with 2 processes >= 1.6x the get throughput of 1")
+    for line in server_bench.baseline_lines(result):
+        print(line)
     for failure in result.failures:
         print(f"  FAILED {failure}")
     return not result.failures

@@ -7,7 +7,10 @@
   get alone: what a slow request costs everyone else);
 - each scenario also against a bare ASGI app on the same uvicorn stack answering every request
   with the bytes the server answered it (bench/bare_app.py): req/s, p50 and p99 of both;
-- peak resident memory (VmHWM) of each server process.
+- peak resident memory (VmHWM) of each server process;
+- two baselines on the same database (bench/raw_baselines.py's measures): a raw commit loop with the
+  store's durability (one INSERT and COMMIT at a time), set against create; the query as plain SQL,
+  set against the query's p50 over one connection (a loaded p50 is mostly queueing).
 
 Objects are created through the API, as a client would; what the create scenario adds is
 destroyed after it, so every figure of a size is taken at that size.
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import raw_baselines
 from .wrk import Load, WrkResult, finish_wrk, run_wrk, start_wrk
 
 HOST = "127.0.0.1"
@@ -167,6 +171,9 @@ SCENARIOS = (
     ),
 )
 CONTENDED = "get 1, one client querying"
+QUERIED_TYPE = "Domain"  # the store's type name of x:Domain
+# QUERY as one would write it by hand: a substring test and a sort on the member, no side tables
+PLAIN_QUERY = raw_baselines.PlainQuery(field="name", contains=QUERY["filter"]["text"], descending=True, limit=50)
 
 
 @dataclass(frozen=True)
@@ -179,9 +186,19 @@ class Row:
     bare: WrkResult | None  # None for the contended get (compared with the get alone)
 
 
+@dataclass(frozen=True)
+class Baseline:
+    backend: str
+    size: int
+    raw_commits: float  # per second: one INSERT + COMMIT at a time, the store's durability
+    sql_query_ms: float  # median of the query as plain SQL on the same database
+    query_alone: WrkResult  # our query over one connection
+
+
 @dataclass
 class ServerResult:
     rows: list[Row] = field(default_factory=list)
+    baselines: list[Baseline] = field(default_factory=list)
     peak_mb: dict[tuple[str, int, int], list[float]] = field(default_factory=dict)  # per process
     failures: list[str] = field(default_factory=list)  # a backend that could not be measured, and why
 
@@ -250,6 +267,15 @@ def _server(db: str, workers: int) -> Iterator[tuple[int, subprocess.Popen[bytes
         yield port, proc
 
 
+@dataclass(frozen=True)
+class RawDb:
+    """The baselines of one backend: `commits(seconds)` -> commits/s of a raw loop on a database of
+    its own, `plain_query(type)` -> median ms of the query as plain SQL on the store's database."""
+
+    commits: Callable[[float], float]
+    plain_query: Callable[[str], float]
+
+
 def _backend_runs(
     label: str,
     db: str,
@@ -258,6 +284,7 @@ def _backend_runs(
     bare: _Bare,
     result: ServerResult,
     report: Callable[[str], None],
+    raw: RawDb,
 ) -> None:
     have = 0
     for size in settings.sizes:
@@ -270,12 +297,15 @@ def _backend_runs(
                     have = size
                 ids = first_ids(port, 100)
                 loads = {s.name: s.load(ids) for s in SCENARIOS}
+                commits = 0.0
                 if settings.warmup:  # a fresh process: its connections, caches and statements, before any figure
                     run_wrk(f"http://{HOST}:{port}", loads["get 1"], TOKEN, 3 * settings.warmup, settings.connections)
                 for scenario in SCENARIOS:
                     load = loads[scenario.name]
                     answer = _raw(port, load.body.replace("{n}", "sample").replace("{id}", ids[0]))
                     ours = _measure(port, load, settings)
+                    if scenario.creates and n == workers[0]:  # right after: fsync costs drift on a shared disk
+                        commits = raw.commits(settings.seconds)
                     result.rows.append(
                         Row(label, n, size, scenario.name, ours, bare.measure(scenario.name, load, answer))
                     )
@@ -283,6 +313,10 @@ def _backend_runs(
                         destroy_created(port)
                 contended = _contended(port, loads["get 1"], loads["query"], settings)
                 result.rows.append(Row(label, n, size, CONTENDED, contended, None))
+                if n == workers[0]:
+                    alone = _measure(port, loads["query"], settings, connections=1)
+                    plain = raw.plain_query(QUERIED_TYPE)
+                    result.baselines.append(Baseline(label, size, commits, plain, alone))
                 assert stored(port) == size, f"{stored(port)} Domains stored, not {size}"
                 result.peak_mb[(label, n, size)] = _peak_mb(proc.pid)
 
@@ -292,16 +326,56 @@ def run(settings: Settings, report: Callable[[str], None] = print) -> ServerResu
     with tempfile.TemporaryDirectory(prefix="schemagen-bench-") as tmp:
         bare = _Bare(Path(tmp), settings)
         try:
-            _backend_runs("SQLite", str(Path(tmp) / "bench.sqlite3"), (1,), settings, bare, result, report)
+            db = str(Path(tmp) / "bench.sqlite3")
+            raw = RawDb(
+                lambda seconds: raw_baselines.sqlite_commits(str(Path(tmp) / "raw.sqlite3"), seconds),
+                lambda type_: raw_baselines.sqlite_query_ms(db, type_, PLAIN_QUERY),
+            )
+            _backend_runs("SQLite", db, (1,), settings, bare, result, report, raw)
         except RuntimeError as exc:  # the other backend's figures are still worth having
             result.failures.append(f"SQLite: {exc}")
         try:
             with _postgres() as pg:
-                dsn = pg.create_database("bench")
-                _backend_runs("PostgreSQL", dsn, settings.pg_workers, settings, bare, result, report)
+                dsn, raw_dsn = pg.create_database("bench"), pg.create_database("raw")
+                raw = RawDb(
+                    lambda seconds: raw_baselines.pg_commits(raw_dsn, seconds),
+                    lambda type_: raw_baselines.pg_query_ms(dsn, type_, PLAIN_QUERY),
+                )
+                _backend_runs("PostgreSQL", dsn, settings.pg_workers, settings, bare, result, report, raw)
         except RuntimeError as exc:
             result.failures.append(f"PostgreSQL: {exc}")
     return result
+
+
+def baseline_lines(result: ServerResult) -> list[str]:
+    """The figures set against their targets: create against the raw commit loop, query against
+    plain SQL and against itself at the smallest size, get 1 while one client queries."""
+    rows = {(r.backend, r.workers, r.size, r.scenario): r.ours for r in result.rows}
+    lines = []
+    smallest: dict[str, float] = {}
+    for b in result.baselines:
+        create, query = rows.get((b.backend, 1, b.size, "create")), b.query_alone.p50_ms
+        smallest.setdefault(b.backend, query)
+        ratio = f"{create.rate / b.raw_commits:.2f}x" if create and b.raw_commits else "-"
+        lines.append(
+            f"  baseline {b.backend} {b.size:,}: create {create.rate if create else 0:,.0f} req/s, raw commit loop"
+            f" {b.raw_commits:,.0f}/s: {ratio} (target >= 0.67x); query p50, 1 connection,"
+            f" {query:.2f} ms, plain SQL {b.sql_query_ms:.2f} ms: {query / b.sql_query_ms:.2f}x (target <= 3x),"
+            f" {query / smallest[b.backend]:.2f}x its p50 at the smallest size (target <= 3x)"
+        )
+    for (backend, workers, size, scenario), ours in rows.items():
+        alone = rows.get((backend, workers, size, "get 1"))
+        if scenario == CONTENDED and alone and alone.rate:
+            lines.append(
+                f"  target {backend} {workers}p {size:,}: get 1 while one client queries keeps"
+                f" {ours.rate / alone.rate:.2f} of its rate (target >= 0.5)"
+            )
+        one = rows.get((backend, 1, size, "get 1"))
+        if scenario == "get 1" and workers == 2 and one and one.rate:
+            lines.append(
+                f"  target {backend} {size:,}: get 1 with 2 processes {ours.rate / one.rate:.2f}x one (target >= 1.6x)"
+            )
+    return lines
 
 
 def _postgres() -> AbstractContextManager[Any]:

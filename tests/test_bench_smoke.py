@@ -39,6 +39,8 @@ def test_server_figures_are_made_on_sqlite_and_postgresql(postgres: PgService) -
             assert made == scenarios, (store, size, out)
     assert all(bad == "0" for *_, bad in rows), out  # every response was the right answer
     assert out.count("bare req/s") == 1 and "peak memory (VmHWM) of the server, PostgreSQL, 2 process" in out
+    for backend in ("SQLite", "PostgreSQL"):  # create and query against their baselines on the same database
+        assert re.search(rf"^  baseline {backend} 200: .*raw commit loop .*plain SQL ", out, re.M), out
 
 
 def test_generation_and_start_up_figures_are_made() -> None:

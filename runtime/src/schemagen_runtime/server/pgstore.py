@@ -22,6 +22,9 @@ waiting behind a writer (MVCC).
 Round trips are what a unit costs here, so few are made: BEGIN, SAVEPOINT and RELEASE travel with
 the next statement (psycopg's pipeline mode), `put` is one statement, a state row locked by the
 transaction is bumped without waiting, and ids are fetched from the sequence ID_BLOCK at a time.
+A read unit fetches a type's state with its first read of the type, and its COMMIT travels with
+the reader's next unit, or is sent as soon as no read waits (so no snapshot outlives the load):
+a get or a query under load is one round trip.
 
 Several processes and machines: nothing is cached between transactions; ids come from a sequence;
 states are rows of `states`. Writers run at READ COMMITTED with row locks rather than SERIALIZABLE,
@@ -43,6 +46,7 @@ does the same. A COMMIT whose outcome is unknown is never repeated: its error go
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -226,7 +230,8 @@ class PgSession:
         # trip with the next statement that returns something (psycopg's pipeline mode)
         self._pending: list[tuple[Any, Any]] = []
         # state rows this transaction has locked, with their value as it stands in it: read and
-        # bumped without waiting for the database (forgotten when a savepoint rolls back)
+        # bumped without waiting for the database (forgotten when a savepoint rolls back); in a
+        # read unit, the states its snapshot holds, fetched along with its first read of the type
         self._states: dict[str, int] = {}
 
     def defer(self, command: Any, params: Any = None) -> None:
@@ -235,14 +240,33 @@ class PgSession:
     def begin_unit(self) -> None:
         self.conflicted = False
 
-    def finish(self) -> None:
-        """COMMIT, or nothing when no statement ran (the BEGIN is still pending)."""
+    def begin_read(self) -> None:
+        """A read unit: its BEGIN is sent with its first statement; nothing of an earlier one is kept."""
+        self._states.clear()
+        self.defer(BEGIN_READ)
+
+    def finish(self, lazy: bool = False) -> None:
+        """COMMIT, or nothing when no statement ran (the BEGIN is still pending). `lazy` (a read
+        unit, whose COMMIT cannot change anything): the COMMIT is deferred, to travel with the
+        connection's next statement or `flush`, a round trip saved per read under load."""
         self._states.clear()
         self._fresh.clear()
-        if self._pending and self._pending[0][0] in (BEGIN_READ, BEGIN_WRITE):
-            self._pending.clear()
+        begun = next((i for i, (command, _) in enumerate(self._pending) if command in (BEGIN_READ, BEGIN_WRITE)), None)
+        if begun is not None:  # no statement since BEGIN: nothing to commit (an earlier lazy COMMIT stays)
+            del self._pending[begun:]
             return
-        self._execute("COMMIT")
+        if lazy:
+            self.defer("COMMIT")
+        else:
+            self._execute("COMMIT")
+
+    def flush(self) -> None:
+        """Sends what is deferred (a read unit's lazy COMMIT)."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            with self.conn.pipeline():
+                for command, arguments in pending:
+                    self.conn.execute(command, arguments)
 
     def abandon(self) -> None:
         self._pending.clear()
@@ -266,6 +290,25 @@ class PgSession:
             self.conflicted = True
             raise
 
+    def _read(self, type_: str, query: Any, params: Any = None, prepare: bool | None = None) -> psycopg.Cursor[Any]:
+        """`_execute` for a read of `type_`'s objects; in a read unit, the type's state travels in the
+        same round trip (get and query answer with it; one snapshot, so it is the state `state` reads)."""
+        if self.writable or type_ in self._states:
+            return self._execute(query, params, prepare)
+        pending, self._pending = self._pending, []
+        try:
+            with self.conn.pipeline():
+                for command, arguments in pending:
+                    self.conn.execute(command, arguments)
+                state = self.conn.execute("SELECT value FROM states WHERE type = %s", (type_,))
+                cursor = self.conn.execute(query, params, prepare=prepare)
+        except CONFLICTS:
+            self.conflicted = True
+            raise
+        row = state.fetchone()
+        self._states[type_] = int(row[0]) if row else 0
+        return cursor
+
     def _scalar(self, query: Any, params: Any = None, prepare: bool | None = None) -> Any:
         row = self._execute(query, params, prepare).fetchone()
         return None if row is None else row[0]
@@ -275,12 +318,12 @@ class PgSession:
     def get(self, type_: str, obj_id: str) -> Doc | None:
         if "\x00" in obj_id:  # no stored id holds one (and PostgreSQL text cannot)
             return None
-        row = self._execute("SELECT body FROM objects WHERE type = %s AND id = %s", (type_, obj_id)).fetchone()
+        row = self._read(type_, "SELECT body FROM objects WHERE type = %s AND id = %s", (type_, obj_id)).fetchone()
         return None if row is None else _loads(row[0])
 
     def get_many(self, type_: str, ids: list[str]) -> dict[str, Doc]:
         wanted = [i for i in ids if "\x00" not in i]
-        rows = self._execute("SELECT id, body FROM objects WHERE type = %s AND id = ANY(%s)", (type_, wanted))
+        rows = self._read(type_, "SELECT id, body FROM objects WHERE type = %s AND id = ANY(%s)", (type_, wanted))
         return {row[0]: _loads(row[1]) for row in rows}
 
     def exists(self, type_: str, obj_id: str) -> bool:
@@ -292,7 +335,7 @@ class PgSession:
         return self._execute(sql_text, (type_, obj_id)).fetchone() is not None
 
     def all(self, type_: str, limit: int | None = None) -> list[tuple[str, Doc]]:
-        rows = self._execute("SELECT id, body FROM objects WHERE type = %s ORDER BY seq LIMIT %s", (type_, limit))
+        rows = self._read(type_, "SELECT id, body FROM objects WHERE type = %s ORDER BY seq LIMIT %s", (type_, limit))
         return [(row[0], _loads(row[1])) for row in rows]
 
     def query(self, query: Query) -> QueryResult:
@@ -302,13 +345,14 @@ class PgSession:
         total: int | None = None
         if query.calculate_total or (query.anchor is None and query.position < 0):
             count = sql.SQL("SELECT count(*) FROM ({}) AS m").format(matching)
-            total = int(self._scalar(count, params, prepare=False))
+            counted = self._read(query.type, count, params, prepare=False).fetchone()
+            total = int(counted[0]) if counted else 0
         if query.anchor is not None:
             ranked = sql.SQL("SELECT id, row_number() OVER (ORDER BY {}) - 1 AS rn FROM ({}) AS m").format(
                 order, matching
             )
             find = sql.SQL("SELECT rn FROM ({}) AS r WHERE id = %s").format(ranked)
-            row = self._execute(find, (*params, pg_text(query.anchor)), prepare=False).fetchone()
+            row = self._read(query.type, find, (*params, pg_text(query.anchor)), prepare=False).fetchone()
             if row is None:
                 raise AnchorNotFound(query.anchor)
             start = max(0, int(row[0]) + query.anchor_offset)
@@ -317,7 +361,7 @@ class PgSession:
         else:
             start = query.position
         page = sql.SQL("SELECT id FROM ({}) AS m ORDER BY {} LIMIT %s OFFSET %s").format(matching, order)
-        ids = [r[0] for r in self._execute(page, (*params, query.limit, start), prepare=False)]
+        ids = [r[0] for r in self._read(query.type, page, (*params, query.limit, start), prepare=False)]
         return QueryResult(ids, start, total)
 
     def state(self, type_: str, for_update: bool = False) -> str:
@@ -541,6 +585,10 @@ class PgSession:
 class PgStore(ThreadedStore[PgSession]):
     """store_api.Store on one PostgreSQL database."""
 
+    # a read waits on round trips, not on this process: more in flight, up to 4 processes x 9
+    # connections within PostgreSQL's default max_connections of 100
+    readers = 8
+
     thread_name = "pg"
 
     def __init__(self, dsn: str, indexer: Indexer) -> None:
@@ -595,10 +643,10 @@ class PgStore(ThreadedStore[PgSession]):
     def _run_read(self, work: Callable[[PgSession], T]) -> T:
         for attempt in (1, 2):
             session = self._reader_session()
-            session.defer(BEGIN_READ)  # sent with the unit's first statement
+            session.begin_read()
             try:
                 result = work(session)
-                session.finish()
+                session.finish(lazy=True)  # committed with the next read, or when none is waiting
                 return result
             except psycopg.OperationalError:
                 # a connection the server dropped (a restart): the read runs once more on a new one
@@ -609,6 +657,18 @@ class PgStore(ThreadedStore[PgSession]):
                     session.abandon()
                 raise
         raise AssertionError("unreachable")
+
+    def _reader_idle(self) -> None:
+        """No read waits: this thread's lazy COMMIT goes now, so no snapshot is held while idle."""
+        session: PgSession | None = getattr(self._local, "session", None)
+        if session is None or session.conn.closed:
+            return
+        try:
+            session.flush()
+        except psycopg.Error:  # a lost connection is replaced by the next read; else the transaction ends
+            if not session.conn.broken:
+                with contextlib.suppress(psycopg.Error):
+                    session.abandon()
 
     # -- writes -------------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 `read`/`write` and their `_now` forms), shared by every backend:
 
 - reader threads, each with a connection of its own (the backend's `_run_read`), so reads never
-  wait behind a writer's commit;
+  wait behind a writer's commit; a reader that finds no unit waiting calls the backend's
+  `_reader_idle` before it sleeps (a backend may leave work for then, such as a read
+  transaction's COMMIT, which otherwise travels with the thread's next unit);
 - one writer thread that takes every write waiting and hands them to the backend's
   `_commit_batch` together: they share one commit (group commit), and each future is resolved
   only once that commit is durable.
@@ -12,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import sys
 import threading
+import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 
 from .store_api import StoreError
@@ -35,20 +39,33 @@ class WriteJob(Generic[S]):
         self.tries = 0  # runs so far: a backend may run a unit again (a deadlock, a lost connection)
 
 
+class ReadJob(Generic[T]):
+    __slots__ = ("future", "work")
+
+    def __init__(self, work: Callable[[Any], T]) -> None:
+        self.work = work
+        self.future: Future[T] = Future()
+
+
 class ThreadedStore(Generic[S]):
     """The read/write half of store_api.Store; a backend gives `_run_read` and `_commit_batch`."""
 
     thread_name = "store"
+    readers = READERS  # reader threads (and connections) per process
 
     def _start_workers(self) -> None:
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[WriteJob[S] | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
-        self._readers: ThreadPoolExecutor | None = None
+        self._reads: queue.SimpleQueue[ReadJob[Any] | None] = queue.SimpleQueue()
+        self._readers: list[threading.Thread] = []
 
     def _run_read(self, work: Callable[[S], T]) -> T:
         """Runs `work` in one read transaction on this reader thread's connection."""
         raise NotImplementedError
+
+    def _reader_idle(self) -> None:
+        """Called on a reader thread when no read is waiting, before it sleeps."""
 
     def _commit_batch(self, batch: list[WriteJob[S]]) -> list[WriteJob[S]]:
         """Runs each unit in its own savepoint of one transaction, commits, resolves the futures
@@ -58,11 +75,37 @@ class ThreadedStore(Generic[S]):
     # -- reads --------------------------------------------------------------------------------------
 
     def _submit_read(self, work: Callable[[S], T]) -> Future[T]:
+        job: ReadJob[T] = ReadJob(work)
         with self._lock:
-            if self._readers is None:
-                self._readers = ThreadPoolExecutor(READERS, thread_name_prefix=f"{self.thread_name}-read")
-            readers = self._readers
-        return readers.submit(self._run_read, work)
+            while len(self._readers) < self.readers:
+                name = f"{self.thread_name}-read-{len(self._readers)}"
+                self._readers.append(threading.Thread(target=self._read_loop, name=name, daemon=True))
+                self._readers[-1].start()
+        self._reads.put(job)
+        return job.future
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                job = self._reads.get_nowait()
+            except queue.Empty:
+                self._idle()
+                job = self._reads.get()
+            if job is None:
+                self._idle()
+                return
+            if not job.future.set_running_or_notify_cancel():  # its caller gave up on it
+                continue
+            try:
+                job.future.set_result(self._run_read(job.work))
+            except BaseException as exc:  # the caller's to handle, as a pool's worker does
+                job.future.set_exception(exc)
+
+    def _idle(self) -> None:
+        try:
+            self._reader_idle()
+        except Exception:  # a bug there must not end the thread: the reads queued behind would hang
+            traceback.print_exc(file=sys.stderr)
 
     def read(self, work: Callable[[S], T]) -> asyncio.Future[T]:
         return asyncio.wrap_future(self._submit_read(work))
@@ -120,9 +163,11 @@ class ThreadedStore(Generic[S]):
         """Lets the writer finish what is queued, then stops it and the readers."""
         with self._lock:
             writer, self._writer = self._writer, None
-            readers, self._readers = self._readers, None
+            readers, self._readers = self._readers, []
         if writer is not None:
             self._queue.put(None)
             writer.join()
-        if readers is not None:
-            readers.shutdown(wait=True)
+        for _ in readers:  # each takes one and stops, after the reads queued before it
+            self._reads.put(None)
+        for reader in readers:
+            reader.join()

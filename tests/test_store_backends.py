@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -27,8 +28,8 @@ from conftest import REPO_ROOT
 from jmap_server import POSTGRESQL_ENV
 from pg_service import PgService, PgServiceError
 from schemagen_runtime.server.jsonio import to_text
-from schemagen_runtime.server.pgstore import PgStore
-from schemagen_runtime.server.sqlite_store import SqliteStore
+from schemagen_runtime.server.pgstore import PgSession, PgStore
+from schemagen_runtime.server.sqlite_store import SqliteSession, SqliteStore
 from schemagen_runtime.server.store_api import (
     All,
     AnchorNotFound,
@@ -276,6 +277,72 @@ def test_reads_see_one_snapshot_and_run_while_writes_queue(store: Store) -> None
 
     assert asyncio.run(run()) == ({"name": "v1"}, {"name": "v1"})
     assert names(store) == ["v2"]
+
+
+def _fail_a_statement(session: Session) -> None:
+    """A statement the database refuses, caught as process() catches a call's error and goes on."""
+    bad = "SELECT no_such_column FROM objects"
+    try:
+        if isinstance(session, SqliteSession):
+            session.db.execute(bad)
+        else:
+            assert isinstance(session, PgSession)
+            session.conn.execute(bad)
+    except (sqlite3.Error, psycopg.Error):
+        return
+    raise AssertionError("the statement ran")
+
+
+def test_reads_of_one_loop_turn_fail_alone(store: Store) -> None:
+    """Reads submitted together run as a batch (one snapshot); one that raises, or whose statement
+    the database refused, takes nothing from the others."""
+    (obj,) = items(store, {"name": "kept"})
+
+    def unit(k: int) -> Callable[[Session], Any]:
+        def work(session: Session) -> Any:
+            if k % 7 == 3:
+                _fail_a_statement(session)
+                return "refused"
+            if k % 5 == 0:
+                raise RuntimeError(f"unit {k}")
+            return (session.get(ITEM, obj) or {}).get("name")
+
+        return work
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(*(store.read(unit(k)) for k in range(40)), return_exceptions=True)
+
+    outcomes = asyncio.run(run())
+    for k, outcome in enumerate(outcomes):
+        if k % 7 == 3:
+            assert outcome == "refused"
+        elif k % 5 == 0:
+            assert isinstance(outcome, RuntimeError) and str(outcome) == f"unit {k}"
+        else:
+            assert outcome == "kept", (k, outcome)
+
+
+def test_a_unit_whose_caller_gave_up_before_it_ran_is_not_run(store: Store) -> None:
+    (obj,) = items(store, {"name": "v1"})
+    started, release = threading.Event(), threading.Event()
+
+    def blocking(session: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def run() -> None:
+        first = store.write(blocking)  # holds the writer
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 10)
+        second = asyncio.ensure_future(store.write(lambda s: s.put(ITEM, obj, {"name": "v2"})))
+        await asyncio.sleep(0.05)  # submitted: waiting behind the first
+        second.cancel()
+        release.set()
+        await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+
+    asyncio.run(run())
+    assert names(store) == ["v1"]
 
 
 # -- states -------------------------------------------------------------------------------------------

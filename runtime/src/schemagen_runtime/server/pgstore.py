@@ -74,7 +74,7 @@ from .store_api import (
     StoreError,
     UniqueKey,
 )
-from .workers import ThreadedStore, WriteJob
+from .workers import Job, ThreadedStore
 
 T = TypeVar("T")
 
@@ -658,6 +658,36 @@ class PgStore(ThreadedStore[PgSession]):
                 raise
         raise AssertionError("unreachable")
 
+    def _read_batch(self, jobs: list[Job[PgSession]]) -> None:
+        """The batch in one snapshot (workers.ThreadedStore._read_batch): one BEGIN, each type's state
+        fetched once, one lazy COMMIT. A unit that leaves the transaction failed (a statement's
+        error it went on from) gets a new one for the units after it; a lost connection sends the
+        rest through `_run_read`, which runs a unit again on a new one."""
+        for done, job in enumerate(jobs):
+            session = self._reader_session()
+            if done == 0 or session.conn.info.transaction_status == TransactionStatus.INERROR:
+                if done:
+                    with contextlib.suppress(psycopg.Error):
+                        session.abandon()
+                session.begin_read()
+            try:
+                job.succeed(job.work(session))
+            except BaseException as exc:
+                if session.conn.broken:
+                    for rest in jobs[done:]:
+                        try:
+                            rest.succeed(self._run_read(rest.work))
+                        except BaseException as again:  # the caller's to handle
+                            rest.fail(again)
+                    return
+                job.fail(exc)
+        session = self._reader_session()
+        if session.conn.info.transaction_status == TransactionStatus.INERROR:
+            with contextlib.suppress(psycopg.Error):
+                session.abandon()
+        else:
+            session.finish(lazy=True)  # committed with the next read, or when none is waiting
+
     def _reader_idle(self) -> None:
         """No read waits: this thread's lazy COMMIT goes now, so no snapshot is held while idle."""
         session: PgSession | None = getattr(self._local, "session", None)
@@ -680,12 +710,12 @@ class PgStore(ThreadedStore[PgSession]):
             session = self._write_session = PgSession(self._connect(), self, writable=True)
         return session
 
-    def _commit_batch(self, batch: list[WriteJob[PgSession]]) -> list[WriteJob[PgSession]]:
+    def _commit_batch(self, batch: list[Job[PgSession]]) -> list[Job[PgSession]]:
         """Runs and commits the batch; returns the units to run again: one aborted by a deadlock,
         or all of them when the connection was lost before the COMMIT was sent (so nothing of
         them was kept: a server restart costs a retry, not an error)."""
-        outcomes: list[tuple[WriteJob[PgSession], bool, Any]] = []
-        retry: list[WriteJob[PgSession]] = []
+        outcomes: list[tuple[Job[PgSession], bool, Any]] = []
+        retry: list[Job[PgSession]] = []
         session: PgSession | None = None
         committing = False
         try:
@@ -725,13 +755,13 @@ class PgStore(ThreadedStore[PgSession]):
                 if broken and not committing and job.tries < CONFLICT_RETRIES:
                     again.append(job)
                 else:
-                    job.future.set_exception(exc)
+                    job.fail(exc)
             return again
         for job, ok, value in outcomes:
             if ok:
-                job.future.set_result(value)
+                job.succeed(value)
             else:
-                job.future.set_exception(value)
+                job.fail(value)
         self._refresh_statistics(session)
         return retry
 

@@ -44,7 +44,7 @@ from .store_api import (
     UniqueKey,
     iter_conditions,
 )
-from .workers import ThreadedStore, WriteJob
+from .workers import Job, ThreadedStore
 
 T = TypeVar("T")
 
@@ -414,9 +414,26 @@ class SqliteStore(ThreadedStore[SqliteSession]):
         finally:
             session.db.execute("COMMIT")
 
+    def _read_batch(self, jobs: list[Job[SqliteSession]]) -> None:
+        session = self._reader_session()
+        try:
+            session.db.execute("BEGIN")  # one snapshot for the batch (workers.ThreadedStore._read_batch)
+        except BaseException as exc:
+            for job in jobs:
+                job.fail(exc)
+            return
+        try:
+            for job in jobs:
+                try:
+                    job.succeed(job.work(session))
+                except BaseException as exc:  # the caller's to handle; a read changed nothing to undo
+                    job.fail(exc)
+        finally:
+            session.db.execute("COMMIT")
+
     # -- writes -------------------------------------------------------------------------------------
 
-    def _commit_batch(self, batch: list[WriteJob[SqliteSession]]) -> list[WriteJob[SqliteSession]]:
+    def _commit_batch(self, batch: list[Job[SqliteSession]]) -> list[Job[SqliteSession]]:
         session = self._write_session
         outcomes: list[tuple[bool, Any]] = []
         try:
@@ -432,13 +449,13 @@ class SqliteStore(ThreadedStore[SqliteSession]):
             if session.db.in_transaction:
                 session.db.execute("ROLLBACK")
             for job in batch:
-                job.future.set_exception(exc)
+                job.fail(exc)
             return []
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             if ok:
-                job.future.set_result(value)
+                job.succeed(value)
             else:
-                job.future.set_exception(value)
+                job.fail(value)
         return []
 
     # -- shutdown -----------------------------------------------------------------------------------

@@ -565,6 +565,32 @@ def test_a_taken_key_names_its_holder_and_leaves_nothing_written(store: Store) -
     store.write_now(lambda s: s.put(OTHER, "o2", {"name": "x"}))
 
 
+def test_a_put_refused_for_a_taken_key_keeps_nothing_of_itself(store: Store) -> None:
+    """Put is all or nothing on its own, for a new object (an id just minted) as for a replaced
+    one: the caller may catch KeyTaken and go on, and the unit commits without a trace of it."""
+    (holder,) = items(store, {"name": "x", "code": "C1"})
+    (other,) = items(store, {"name": "z"})
+
+    def clashes(session: Session) -> tuple[str, int]:
+        fresh = session.new_id()
+        refused = 0
+        for obj_id in (fresh, other):  # name "y" would be claimed before code "C1" is found taken
+            try:
+                session.put(ITEM, obj_id, {"name": "y", "code": "C1"})
+            except KeyTaken:
+                refused += 1
+        return fresh, refused
+
+    fresh, refused = store.write_now(clashes)
+    assert refused == 2
+    unheld = UniqueKey(f"{ITEM}:name", to_text(["y"]), ("name",))
+    assert store.read_now(lambda s: (s.exists(ITEM, fresh), s.key_owner(unheld))) == (False, None)
+    assert store.read_now(lambda s: s.get(ITEM, other)) == {"name": "z"}
+    assert sorted(names(store)) == ["x", "z"]
+    owner = store.read_now(lambda s: s.key_owner(UniqueKey("code", to_text(["C1"]), ("code",))))
+    assert owner == (ITEM, holder)
+
+
 def test_keys_follow_updates_and_deletes(store: Store) -> None:
     first, second = items(store, {"name": "a", "code": "K"}, {"name": "b"})
     store.write_now(lambda s: s.put(ITEM, first, {"name": "a", "code": "K", "more": 1}))  # keeps its own keys

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import Ctx, plan
+from .codec import Ctx
 from .descriptors import MISSING, FieldDesc, Registry, TypeDesc
 from .encode import MASK
 from .errors import child
+from .reach import fields_to_visit, type_holds, types_in
 
 NOT_AN_ECHO = f"{MASK!r} is how get masks a secret; send the secret itself"
 
@@ -51,11 +52,14 @@ def unmask_object(
 ) -> dict[str, Any]:
     """`unmask` for an object of `schema_name`: a field pairs with the old object's field of the
     same name and type (its old variant's, after a change of `@type`)."""
-    fields = _secret_fields(reg, schema_name, new)
+    fields = fields_to_visit(reg, schema_name, new.get("@type"), "secret", _holds_secret_itself)
     if not fields:
         return new
-    held = _secret_fields(reg, schema_name, old)
-    for name, field in fields.items():
+    held = {
+        fp.name: fp.desc for fp in fields_to_visit(reg, schema_name, old.get("@type"), "secret", _holds_secret_itself)
+    }
+    for fp in fields:
+        name, field = fp.name, fp.desc
         if name in new:
             was = held.get(name)
             previous = old.get(name, MISSING) if was is not None and was.type == field.type else MISSING
@@ -63,39 +67,11 @@ def unmask_object(
     return new
 
 
-def _secret_fields(reg: Registry, schema_name: str, doc: dict[str, Any]) -> dict[str, FieldDesc]:
-    """The fields of `doc`'s schema (its variant's, for a union) that can hold a secret; cached."""
-    p = plan(reg, schema_name)
-    tag = doc.get("@type") if p.union else None
-    key = ("secret-fields", schema_name, tag if type(tag) is str and tag in p.variants else None)
-    found = reg.cache.get(key)
-    if found is None:
-        plans = p.fields_for(doc)
-        found = reg.cache[key] = {fp.name: fp.desc for fp in plans if _holds_secret(reg, fp.desc.type)}
-    return found
+def _holds_secret_itself(f: FieldDesc) -> bool:
+    """A field whose value, or a member, key or map value of it, is a secret."""
+    return any(t.is_secret for t in types_in(f.type))
 
 
 def _holds_secret(reg: Registry, t: TypeDesc) -> bool:
-    """Whether a value of type `t` can hold a secret at any depth; cached per type."""
-    key = ("holds-secret", t)
-    found = reg.cache.get(key)
-    if found is None:
-        found = reg.cache[key] = _reaches_secret(reg, t)
-    return found
-
-
-def _reaches_secret(reg: Registry, start: TypeDesc) -> bool:
-    """A walk over the schemas `start` reaches, each once (schemas may be recursive)."""
-    stack, seen = [start], set()
-    while stack:
-        t = stack.pop()
-        if t.is_secret:
-            return True
-        if t.kind == "map" and t.item is not None:
-            stack.append(t.item)
-        elif t.kind in ("object", "objectList") and t.target and t.target not in seen:
-            seen.add(t.target)
-            p = plan(reg, t.target)
-            groups = [p.fields] if not p.union else [plans for plans, _ in p.variants.values()]
-            stack.extend(fp.desc.type for plans in groups for fp in plans)
-    return False
+    """Whether a value of type `t` can hold a secret at any depth."""
+    return any(x.is_secret for x in types_in(t)) or type_holds(reg, t, "secret", _holds_secret_itself)

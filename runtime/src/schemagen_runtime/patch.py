@@ -37,6 +37,7 @@ from .codec import MAX_DEPTH, Ctx, FieldPlan, copy, decode_object, defaults, key
 from .descriptors import MISSING, FieldDesc, Registry, TypeDesc
 from .errors import PATCH, Issue, child, pointer_index, split_pointer
 from .masks import unmask, unmask_object
+from .reach import type_holds
 
 
 def _unknown(ctx: Ctx, path: str, what: str) -> None:
@@ -354,12 +355,17 @@ def _baseline(reg: Registry, target: str, new: dict[str, Any]) -> dict[str, Any]
     return defaults(reg, target, new.get("@type") if plan(reg, target).union else None)
 
 
+def _guarded(f: FieldDesc) -> bool:
+    """A field a client may not set at will: the rules `_compare` enforces."""
+    return f.update in ("serverSet", "immutable")
+
+
 def _compare_nested(
     reg: Registry, t: TypeDesc, old: Any, new: Any, path: str, ctx: Ctx, creating: bool, rebuilt: bool
 ) -> None:
     """New nested objects are compared against their defaults, so a client cannot smuggle a value
     into a server-set field of an object it adds."""
-    if type(new) is not dict:
+    if type(new) is not dict or not type_holds(reg, t, "guarded", _guarded):
         return
     if t.kind == "object":
         target = t.target or ""

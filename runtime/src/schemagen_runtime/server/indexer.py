@@ -16,8 +16,9 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
-from ..descriptors import ObjectDesc, Registry, SchemaDesc, TypeDesc
+from ..descriptors import ObjectDesc, Registry, TypeDesc
 from ..errors import child
+from ..reach import schemas_reached
 from .jsonio import to_text
 from .query import DEFAULT_TEXT_INDEX, query_fields, text_fields, text_words
 from .refs import iter_refs
@@ -43,32 +44,27 @@ class RegistryIndexer:
     # -- unique keys ---------------------------------------------------------------------------------
 
     def _unique_fields(self, type_: str, schema_name: str, doc: dict[str, Any]) -> Iterator[UniqueKey]:
+        for name in self._unique_names(schema_name, doc.get("@type")):
+            if doc.get(name) is not None:
+                yield UniqueKey(f"unique:{type_}:{name}", to_text([doc[name]]), (name,))
+
+    def _unique_names(self, schema_name: str, tag: object) -> tuple[str, ...]:
+        """The `unique` fields of the schema and of the variant `tag`; cached per known variant."""
         schema = self.registry.schema(schema_name)
-        fields = {f.name: f for f in schema.fields}
-        fields.update((f.name, f) for f in self.registry.variant_fields(schema, doc.get("@type")) or ())
-        for f in fields.values():
-            if f.unique and doc.get(f.name) is not None:
-                yield UniqueKey(f"unique:{type_}:{f.name}", to_text([doc[f.name]]), (f.name,))
+        variant = tag if schema.is_union and type(tag) is str and schema.variant(tag) is not None else None
+        cache_key = ("indexerUnique", schema_name, variant)
+        found = self.registry.cache.get(cache_key)
+        if found is None:
+            fields = {f.name: f for f in schema.fields}
+            fields.update((f.name, f) for f in self.registry.variant_fields(schema, variant) or ())
+            found = self.registry.cache[cache_key] = tuple(f.name for f in fields.values() if f.unique)
+        return cast("tuple[str, ...]", found)
 
     def _has_keys(self, schema_name: str) -> bool:
         cache_key = ("indexerHasKeys", schema_name)
         if cache_key not in self.registry.cache:  # stored once computed: reader threads share the cache
-            self.registry.cache[cache_key] = any(s.keys for s in self._reachable(schema_name, set()))
+            self.registry.cache[cache_key] = any(s.keys for s in schemas_reached(self.registry, schema_name))
         return cast("bool", self.registry.cache[cache_key])
-
-    def _reachable(self, schema_name: str, seen: set[str]) -> Iterator[SchemaDesc]:
-        if schema_name in seen:
-            return
-        seen.add(schema_name)
-        schema = self.registry.schema(schema_name)
-        yield schema
-        for variant in schema.variants:
-            if variant.schema:
-                yield from self._reachable(variant.schema, seen)
-        for f in schema.fields:
-            for t in _types(f.type):
-                if t.kind in ("object", "objectList") and t.target:
-                    yield from self._reachable(t.target, seen)
 
     def _keys(self, schema_name: str, doc: dict[str, Any], path: str) -> Iterator[UniqueKey]:
         if not self._has_keys(schema_name):
@@ -144,15 +140,7 @@ class RegistryIndexer:
         for obj in self.registry.objects:
             schema = obj.schema or obj.name
             lines.add(f"object {obj.name} {schema}")
-            for s in self._reachable(schema, set()):
+            for s in schemas_reached(self.registry, schema):
                 lines.add(f"schema {s.name} keys {s.keys!r} variants {s.variants!r}")
                 lines.update(f"field {s.name} {f!r}" for f in s.fields)  # frozen dataclasses: stable reprs
         return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
-
-
-def _types(t: TypeDesc) -> Iterator[TypeDesc]:
-    stack = [t]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack += [x for x in (current.item, current.key) if x is not None]

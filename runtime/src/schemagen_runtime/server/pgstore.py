@@ -585,9 +585,9 @@ class PgSession:
 class PgStore(ThreadedStore[PgSession]):
     """store_api.Store on one PostgreSQL database."""
 
-    # a read waits on round trips, not on this process: more in flight, up to 4 processes x 9
-    # connections within PostgreSQL's default max_connections of 100
-    readers = 8
+    # a read waits on round trips, so more run at once than on SQLite; but every thread running
+    # Python contends for the GIL: measured (bench/) with 2, 4 and 8, 4 served gets and queries best
+    readers = 4
 
     thread_name = "pg"
 

@@ -4,10 +4,11 @@ reference index, fed by `iter_refs` (indexer.py); unique keys are the store's to
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
-from ..descriptors import Registry, SchemaDesc, TypeDesc
+from ..descriptors import FieldDesc, Registry, TypeDesc
 from ..errors import child
+from ..reach import fields_to_visit, types_in
 from .store_api import Session
 
 SINGLETON_ID = "singleton"
@@ -32,45 +33,16 @@ def _type_refs(reg: Registry, t: TypeDesc, value: Any, path: str) -> Iterator[tu
             yield from iter_refs(reg, t.target or "", item, child(path, k))
 
 
+def _holds_id(f: FieldDesc) -> bool:
+    return any(t.kind == "objectId" for t in types_in(f.type))
+
+
 def iter_refs(reg: Registry, schema_name: str, doc: dict[str, Any], path: str = "") -> Iterator[tuple[str, str, str]]:
     """(path, target object, id) for every id the object refers to."""
-    if not can_refer(reg, schema_name):
-        return
-    schema = reg.schema(schema_name)
-    for f in reg.variant_fields(schema, doc.get("@type")) or ():
-        yield from _type_refs(reg, f.type, doc.get(f.name), child(path, f.name))
-
-
-def _reachable(reg: Registry, schema: SchemaDesc, seen: set[str]) -> set[str]:
-    """Targets of objectId types anywhere under a schema."""
-    out: set[str] = set()
-    if schema.name in seen:
-        return out
-    seen.add(schema.name)
-    fields = list(schema.fields)
-    for v in schema.variants:
-        fields += reg.variant_fields(schema, v.name) or ()
-    for f in fields:
-        stack = [f.type]
-        while stack:
-            t = stack.pop()
-            if t.kind == "objectId":
-                out.add(t.target or "")
-            if t.kind in ("object", "objectList"):
-                out |= _reachable(reg, reg.schema(t.target or ""), seen)
-            stack += [x for x in (t.item, t.key) if x is not None]
-    return out
-
-
-def targets(reg: Registry, schema_name: str) -> set[str]:
-    key = ("refTargets", schema_name)
-    if key not in reg.cache:
-        reg.cache[key] = _reachable(reg, reg.schema(schema_name), set())
-    return cast("set[str]", reg.cache[key])  # the cache holds any kind of value
-
-
-def can_refer(reg: Registry, schema_name: str) -> bool:
-    return bool(targets(reg, schema_name))
+    for fp in fields_to_visit(reg, schema_name, doc.get("@type"), "refs", _holds_id):
+        value = doc.get(fp.name)
+        if value is not None:
+            yield from _type_refs(reg, fp.desc.type, value, child(path, fp.name))
 
 
 def missing_targets(reg: Registry, store: Session, schema_name: str, doc: dict[str, Any]) -> list[str]:

@@ -21,12 +21,13 @@ name: the declaration is the field's type, nullability, default and update rule.
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ..codec import plan
 from ..descriptors import MISSING, SECRET_FORMATS, FieldDesc, Registry, TypeDesc
 from ..encode import encode_object
+from ..reach import fields_to_visit
 
 SECRET_LENGTH = 32  # characters of A-Z a-z 0-9 - _: 192 random bits, safe in URLs, headers and shells
 
@@ -34,8 +35,16 @@ SECRET_LENGTH = 32  # characters of A-Z a-z 0-9 - _: 192 random bits, safe in UR
 ValuePath = tuple[str, ...]
 
 
+_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text (writes come many a second)
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current UTC time to the second, as stored."""
+    global _second
+    second = int(time.time())
+    if _second[0] != second:
+        _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _second[1]
 
 
 def stamped(f: FieldDesc) -> bool:
@@ -55,6 +64,10 @@ def generated_secret(f: FieldDesc) -> bool:
     )
 
 
+def _filled(f: FieldDesc) -> bool:
+    return stamped(f) or generated_secret(f)
+
+
 def new_secret(max_length: int | None = None) -> str:
     return secrets.token_urlsafe(SECRET_LENGTH * 3 // 4)[: max_length or SECRET_LENGTH]
 
@@ -65,7 +78,7 @@ def fill_server_values(
     """Fills the document's server-known values in place: its own fields only when `creating`,
     nested objects' whenever they lack them. Returns where it generated a secret."""
     secret_paths: list[ValuePath] = []
-    for fp in plan(reg, schema_name).fields_for(doc):
+    for fp in fields_to_visit(reg, schema_name, doc.get("@type"), "serverFilled", _filled):
         value = doc.get(fp.name)
         if creating and value is None and stamped(fp.desc):
             doc[fp.name] = at

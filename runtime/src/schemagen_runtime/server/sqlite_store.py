@@ -22,10 +22,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 
 from .jsonio import to_text
@@ -121,6 +121,29 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
     return db
 
 
+class _Savepoint:
+    """SqliteSession.savepoint: a class rather than a generator, as a write enters three or more."""
+
+    __slots__ = ("name", "session")
+
+    def __init__(self, session: SqliteSession) -> None:
+        self.session = session
+        self.name = ""
+
+    def __enter__(self) -> None:
+        session = self.session
+        session._depth += 1
+        self.name = f"sp{session._depth}"
+        session.db.execute("SAVEPOINT " + self.name)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        session = self.session
+        session._depth -= 1
+        if kind is not None:
+            session.db.execute("ROLLBACK TO " + self.name)
+        session.db.execute("RELEASE " + self.name)
+
+
 class SqliteSession:
     """store_api.Session on one connection, inside the transaction its unit runs in."""
 
@@ -130,6 +153,10 @@ class SqliteSession:
         self.writable = writable
         self._depth = 0
         self.indexed = {type_: frozenset(fields) for type_, fields in indexer.indexed_fields().items()}
+        # ids `new_id` minted in this transaction, with the creation order their object takes: such
+        # an object has no row and no entries yet, so its put inserts without looking (and an id
+        # a rolled-back savepoint gave back is minted again, replacing its entry here)
+        self._fresh: dict[str, int] = {}
 
     # -- reads --------------------------------------------------------------------------------------
 
@@ -231,36 +258,34 @@ class SqliteSession:
 
     # -- writes -------------------------------------------------------------------------------------
 
+    def begin(self) -> None:
+        """A new write transaction: nothing minted in an earlier one is new in it."""
+        self._fresh.clear()
+
     def _writing(self) -> None:
         if not self.writable:
             raise ReadOnly("a change inside a read unit")
 
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        self._depth += 1
-        name = f"sp{self._depth}"
-        self.db.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            self.db.execute(f"ROLLBACK TO {name}")
-            self.db.execute(f"RELEASE {name}")
-            raise
-        finally:
-            self._depth -= 1
-        self.db.execute(f"RELEASE {name}")
+    def savepoint(self) -> _Savepoint:
+        return _Savepoint(self)
 
     def put(self, type_: str, obj_id: str, doc: Doc) -> None:
         self._writing()
         text = to_text(doc)
         entries = self.indexer.entries(type_, doc)
+        seq = self._fresh.pop(obj_id, None)
+        if seq is not None:  # a new object: its keys first, then nothing can fail
+            self._claim_keys(type_, obj_id, entries.keys)
+            sql = "INSERT INTO objects (type, id, seq, doc) VALUES (?, ?, ?, ?)"
+            self.db.execute(sql, (type_, obj_id, seq, text))
+            self._index(type_, obj_id, entries, keys=False)
+            return
         with self.savepoint():
             sql = "UPDATE objects SET doc = ? WHERE type = ? AND id = ?"
             replaced = self.db.execute(sql, (text, type_, obj_id)).rowcount > 0
             if not replaced:
-                seq = self._bump("seq")
                 sql = "INSERT INTO objects (type, id, seq, doc) VALUES (?, ?, ?, ?)"
-                self.db.execute(sql, (type_, obj_id, seq, text))
+                self.db.execute(sql, (type_, obj_id, self._bump("seq"), text))
             else:
                 self._unindex(type_, obj_id)
             self._index(type_, obj_id, entries)
@@ -275,22 +300,31 @@ class SqliteSession:
         self.db.execute("DELETE FROM keys WHERE type = ? AND id = ?", (type_, obj_id))
         self.db.execute("DELETE FROM words WHERE type = ? AND id = ?", (type_, obj_id))
 
-    def _index(self, type_: str, obj_id: str, entries: IndexEntries, strict: bool = True) -> None:
+    def _index(self, type_: str, obj_id: str, entries: IndexEntries, strict: bool = True, keys: bool = True) -> None:
         if entries.refs:
             rows = sorted({(target, target_id, type_, obj_id) for target, target_id in entries.refs})
             self.db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", rows)
+        if keys:
+            self._claim_keys(type_, obj_id, entries.keys, strict)
+        if entries.words:
+            rows = sorted({(type_, idx, word, obj_id) for idx, word in entries.words})
+            self.db.executemany("INSERT INTO words VALUES (?, ?, ?, ?)", rows)
+
+    def _claim_keys(self, type_: str, obj_id: str, keys: tuple[UniqueKey, ...], strict: bool = True) -> None:
+        """Inserts the object's unique keys; `strict`: one another object holds is KeyTaken, and
+        those this call inserted are taken back."""
         seen: set[tuple[str, str]] = set()
-        for key in entries.keys:
+        for key in keys:
             if (key.namespace, key.value) in seen:  # the document's own duplicate never conflicts
                 continue
             seen.add((key.namespace, key.value))
             sql = "INSERT INTO keys (namespace, value, type, id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
             if self.db.execute(sql, (key.namespace, key.value, type_, obj_id)).rowcount == 0 and strict:
                 owner = self.key_owner(key) or ("", "")
+                for namespace, value in seen - {(key.namespace, key.value)}:
+                    sql = "DELETE FROM keys WHERE namespace = ? AND value = ? AND type = ? AND id = ?"
+                    self.db.execute(sql, (namespace, value, type_, obj_id))
                 raise KeyTaken(key, *owner)
-        if entries.words:
-            rows = sorted({(type_, idx, word, obj_id) for idx, word in entries.words})
-            self.db.executemany("INSERT INTO words VALUES (?, ?, ?, ?)", rows)
 
     def _bump(self, name: str) -> int:
         self._writing()
@@ -302,7 +336,14 @@ class SqliteSession:
         return int(row[0])
 
     def new_id(self) -> str:
-        return encode_id(self._bump("id"))
+        self._writing()
+        rows = self.db.execute(  # both rows exist from the start (prepare)
+            "UPDATE counters SET value = value + 1 WHERE name IN ('id', 'seq') RETURNING name, value"
+        ).fetchall()
+        numbers = dict(rows)
+        obj_id = encode_id(int(numbers["id"]))
+        self._fresh[obj_id] = int(numbers["seq"])
+        return obj_id
 
     def bump_state(self, type_: str) -> str:
         return str(self._bump("state:" + type_))
@@ -312,6 +353,7 @@ class SqliteSession:
     def prepare(self) -> None:
         """Expression indexes for the schema's filterable/sortable fields, and the side tables
         rebuilt when the indexer derives them differently from the last run (a new schema)."""
+        self.db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('id', 0), ('seq', 0)")  # new_id's
         wanted: dict[str, str] = {}
         for type_, fields in self.indexer.indexed_fields().items():
             for field in fields:
@@ -436,6 +478,7 @@ class SqliteStore(ThreadedStore[SqliteSession]):
     def _commit_batch(self, batch: list[Job[SqliteSession]]) -> list[Job[SqliteSession]]:
         session = self._write_session
         outcomes: list[tuple[bool, Any]] = []
+        session.begin()
         try:
             session.db.execute("BEGIN IMMEDIATE")
             for job in batch:

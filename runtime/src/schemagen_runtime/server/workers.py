@@ -32,7 +32,10 @@ from .store_api import StoreError
 S = TypeVar("S")  # the backend's session
 T = TypeVar("T")
 
-READERS = 4
+# Reader threads per process. One would let a long query hold up every read behind it; each more
+# runs Python that contends for the GIL (a get of 100 objects served at half the rate with 4 as
+# with 1, bench/), so two: a query and everything else make progress together.
+READERS = 2
 MAX_BATCH = 64  # write units committed together at most
 MAX_READS = 16  # read units one reader takes at a time: more would wait behind one another
 

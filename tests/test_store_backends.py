@@ -730,10 +730,20 @@ def _explain(session: Session, query: Query) -> str:
 
 
 def test_the_server_api_suite_passes_on_postgresql(postgres: PgService) -> None:
-    """tests/test_server_api.py once more, with every server it starts storing in PostgreSQL."""
+    """tests/test_server_api.py and test_get_as_stored.py once more, with every server they start
+    storing in PostgreSQL."""
     dsn = postgres.create_database("server_api")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_server_api.py", "-q", "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/test_server_api.py",
+            "tests/test_get_as_stored.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
         cwd=REPO_ROOT,
         env={**os.environ, POSTGRESQL_ENV: dsn},
         capture_output=True,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..descriptors import ObjectDesc
 from ..errors import split_pointer
 from .auth import Principal
-from .jsonio import TooDeep, from_bytes
+from .jsonio import Raw, TooDeep, from_bytes
 from .methods import Call, get, query
 from .protocol import CORE, MethodError, RequestProblem, invalid_arguments
 from .session import session_state
@@ -90,6 +90,8 @@ def _not_request(why: str) -> RequestProblem:
 
 def _evaluate(value: Any, tokens: list[str]) -> Any:
     """RFC 6901 with RFC 8620's `*`: applied to an array, maps over it and flattens."""
+    if type(value) is Raw:  # a stored document a get sent as it is
+        value = value.parsed()
     if not tokens:
         return value
     token, rest = tokens[0], tokens[1:]

@@ -12,6 +12,11 @@ non-finite number, and a warning is logged, rather than answering a committed wr
 
 `json.dumps` builds a new C encoder on every call; on a small response that is a third of the
 encoding time, so the C encoder is made once here (stdlib's own fallback when it is missing).
+
+A response may carry `Raw` JSON text, put in as it is: a stored document is already this module's
+compact I-JSON, so a get sends it without parsing and encoding it again. The encoder writes a
+placeholder for each (a string holding a token drawn at random per process, which no client can
+know or send), and one pass swaps the placeholders for the texts.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -50,16 +57,68 @@ def to_text(value: Any) -> str:
     return "".join(_chunks(value, 0)) if _chunks is not None else _ENCODER.encode(value)
 
 
+# What no `to_text` output holds but text stored by an older server might (issue 7 found both): a
+# non-finite number or one beyond a double, a lone surrogate's escape. A match (possibly inside a
+# string, harmlessly) sends the text the slow way: parsed, and repaired by `to_bytes` if need be.
+_MAYBE_NOT_IJSON = re.compile(r"Infinity|NaN|\\u[dD][89a-fA-F]|[eE][-+]?\d{3}|\d{300}")
+
+
+def sendable(text: str) -> bool:
+    """Whether stored JSON text can go into a response as it is (as `Raw`)."""
+    return _MAYBE_NOT_IJSON.search(text) is None
+
+
+class Raw:
+    """JSON text that goes into a response as it is: `to_text` output (a stored document)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def parsed(self) -> Any:
+        return json.loads(self.text)
+
+
+_TOKEN = "\ue000" + secrets.token_hex(16) + "#"  # in no stored or sent text: drawn at start, never sent
+_PLACEHOLDER = re.compile('"' + re.escape(_TOKEN) + r'(\d+)"')
+_raws = threading.local()  # the texts of the response being encoded on this thread
+
+
+def _placeholder(value: Any) -> str:
+    if type(value) is not Raw:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    found: list[str] = _raws.texts
+    found.append(value.text)
+    return f"{_TOKEN}{len(found) - 1}"
+
+
+_RESPONSE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_placeholder)
+_response_chunks: Callable[[Any, int], list[str]] | None = (
+    _make(None, _placeholder, json.encoder.encode_basestring, None, ":", ",", False, False, False) if _make else None
+)
+
+
+def _response_text(value: Any) -> str:
+    _raws.texts = []
+    text = "".join(_response_chunks(value, 0)) if _response_chunks is not None else _RESPONSE_ENCODER.encode(value)
+    found: list[str] = _raws.texts
+    return _PLACEHOLDER.sub(lambda m: found[int(m[1])], text) if found else text
+
+
 def to_bytes(value: Any) -> bytes:
-    """UTF-8 I-JSON for a response; never raises for data that came through `from_bytes` or the store."""
+    """UTF-8 I-JSON for a response (`Raw` texts put in as they are); never raises for data that
+    came through `from_bytes` or the store."""
     try:
-        return to_text(value).encode("utf-8")
+        return _response_text(value).encode("utf-8")
     except ValueError:  # UnicodeEncodeError is one too
         print("warning: a response held a lone surrogate or a non-finite number; sent as U+FFFD/null", file=sys.stderr)
-        return to_text(_repaired(value)).encode("utf-8")
+        return _response_text(_repaired(value)).encode("utf-8")
 
 
 def _repaired(value: Any) -> Any:
+    if type(value) is Raw:
+        return _repaired(value.parsed())
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, float):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..codec import default_listing, defaults
 from ..descriptors import ObjectDesc, Registry
-from ..encode import encode_object
+from ..encode import encode_object, masker
 from .auth import Principal
+from .jsonio import Raw, sendable, to_text
 from .protocol import MethodError, invalid_arguments
 from .query import compile_filter, compile_sort
 from .store_api import AnchorNotFound, Query, Session
@@ -99,11 +101,24 @@ def get(call: Call) -> dict[str, Any]:
         unknown = sorted(set(properties) - property_names(call.reg, call.schema))
         if unknown:
             raise invalid_arguments(f"unknown properties: {', '.join(unknown)}")
-    found: list[dict[str, Any]] = []
+    found: list[dict[str, Any] | Raw] = []
     not_found: list[str] = []
     if ids is None and not call.obj.is_singleton:
         for obj_id, doc in call.store.all(call.obj.name, limit):
             found.append(encode_object(call.reg, call.schema, doc, obj_id, properties))
+    elif not call.obj.is_singleton and properties is None and masker(call.reg, call.schema) is None:
+        # what get shows is the stored document itself, with its id first: sent as stored (jsonio.Raw)
+        wanted = list(dict.fromkeys(ids or ()))
+        texts = call.store.get_texts(call.obj.name, [call.resolve_id(raw) for raw in wanted])
+        for raw in wanted:
+            obj_id = call.resolve_id(raw)
+            text = texts.get(obj_id)
+            if text is None:
+                not_found.append(raw)
+            elif sendable(text):
+                found.append(Raw(f'{{"id":{to_text(obj_id)}{"," if text != "{}" else ""}{text[1:]}'))
+            else:  # written by an older server: parsed, so the response is repaired to I-JSON
+                found.append(encode_object(call.reg, call.schema, json.loads(text), obj_id))
     elif not call.obj.is_singleton:
         wanted = list(dict.fromkeys(ids or ()))
         docs = call.store.get_many(call.obj.name, [call.resolve_id(raw) for raw in wanted])

@@ -322,9 +322,12 @@ class PgSession:
         return None if row is None else _loads(row[0])
 
     def get_many(self, type_: str, ids: list[str]) -> dict[str, Doc]:
+        return {obj_id: _loads(text) for obj_id, text in self.get_texts(type_, ids).items()}
+
+    def get_texts(self, type_: str, ids: list[str]) -> dict[str, str]:
         wanted = [i for i in ids if "\x00" not in i]
         rows = self._read(type_, "SELECT id, body FROM objects WHERE type = %s AND id = ANY(%s)", (type_, wanted))
-        return {row[0]: _loads(row[1]) for row in rows}
+        return {row[0]: row[1] for row in rows}
 
     def exists(self, type_: str, obj_id: str) -> bool:
         if "\x00" in obj_id:

@@ -165,12 +165,15 @@ class SqliteSession:
         return None if row is None else _loads(row[0])
 
     def get_many(self, type_: str, ids: list[str]) -> dict[str, Doc]:
-        out: dict[str, Doc] = {}
+        return {obj_id: _loads(text) for obj_id, text in self.get_texts(type_, ids).items()}
+
+    def get_texts(self, type_: str, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
         for start in range(0, len(ids), 500):  # SQLite's default limit on bound parameters is 32766
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT id, doc FROM objects WHERE type = ? AND id IN ({marks})"
-            out.update((row[0], _loads(row[1])) for row in self.db.execute(sql, (type_, *chunk)))
+            out.update(self.db.execute(sql, (type_, *chunk)).fetchall())
         return out
 
     def exists(self, type_: str, obj_id: str) -> bool:

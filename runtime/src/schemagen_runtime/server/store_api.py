@@ -217,6 +217,10 @@ class Session(Protocol):
         """The stored documents among `ids` (one round trip), by id."""
         ...
 
+    def get_texts(self, type_: str, ids: list[str]) -> dict[str, str]:
+        """`get_many`'s documents as the JSON text they are stored as (jsonio.to_text's), unparsed."""
+        ...
+
     def exists(self, type_: str, obj_id: str) -> bool: ...
 
     def all(self, type_: str, limit: int | None = None) -> list[tuple[str, Doc]]:

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from schemagen_runtime.server.sqlite_store import stored_table
+
 DOC = json.dumps({"name": "raw.example", "certificateManagement": {"@type": "Manual"}, "description": None})
 QUERY_RUNS = 7  # the plain query's median is of this many runs, after one to warm the caches
 
@@ -86,7 +88,7 @@ def sqlite_query_ms(path: str, type_: str, q: PlainQuery) -> float:
     try:
         member = f"json_extract(doc, '$.\"{q.field}\"')"
         sql = (
-            f"SELECT id FROM objects WHERE type = ? AND {member} LIKE ? ESCAPE '\\' "
+            f"SELECT id FROM {stored_table(db, type_)} WHERE type = ? AND {member} LIKE ? ESCAPE '\\' "
             f"ORDER BY {member}{' DESC' if q.descending else ''} LIMIT ?"
         )
         return _median_ms(lambda: db.execute(sql, (type_, _like(q.contains), q.limit)).fetchall())

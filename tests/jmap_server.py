@@ -3,17 +3,21 @@ loopback port with a temporary SQLite file, and a small HTTP client (stdlib http
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from schemagen_runtime.server.sqlite_store import stored_table
 
 ADMIN_TOKEN = "admin-secret-token"
 # A PostgreSQL DSN: servers whose database is the default SQLite file store in a schema of their own
@@ -168,6 +172,15 @@ class Server:
             return args["notUpdated"][obj_id]  # type: ignore[no-any-return]
         assert obj_id in args["updated"], args
         return None
+
+    def stored(self, name: str, obj_id: str) -> dict[str, Any]:
+        """The object as the server stored it, secrets in the clear (get masks them): read from
+        its SQLite file, read only."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as db:
+            sql = f"SELECT doc FROM {stored_table(db, name)} WHERE type = ? AND id = ?"
+            row = db.execute(sql, (name, obj_id)).fetchone()
+        assert row is not None, (name, obj_id)
+        return json.loads(row[0])  # type: ignore[no-any-return]
 
     def get_one(self, name: str, obj_id: str) -> dict[str, Any]:
         _, args, _ = self.call(f"x:{name}/get", {"ids": [obj_id]})

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from conftest import SHARED_DIR, RunGenerator
 from jmap_server import USING, Server
+from schemagen_runtime.server.sqlite_store import stored_table
 
 URN = "urn:ietf:params:jmap:error:"
 EXTENSION = "urn:stalwart:jmap"  # the seed project's capability, where the non-standard limits are stated
@@ -325,7 +326,7 @@ def test_values_stored_before_these_checks_are_still_sent_as_i_json(tmp_path: Pa
     with sqlite3.connect(srv.db) as db:
         legacy = {**CLASSIFY, "envRcptTo": {}, "message": "a\ud800b", "score": float("inf")}
         text = json.dumps(legacy)  # ASCII: the surrogate as an escape, the number as Infinity
-        db.execute("UPDATE objects SET doc = ? WHERE id = ?", (text, obj_id))
+        db.execute(f"UPDATE {stored_table(db, 'Action')} SET doc = ? WHERE id = ?", (text, obj_id))
     db.close()
     srv.start()
     try:

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +53,6 @@ def refused_create(server: Server, name: str, payload: dict[str, Any]) -> dict[s
 def echo(shown: dict[str, Any], **changed: Any) -> dict[str, Any]:
     """What get showed, sent back (without its id) with `changed` on top."""
     return {**{k: v for k, v in shown.items() if k != "id"}, **changed}
-
-
-def stored(server: Server, name: str, obj_id: str) -> dict[str, Any]:
-    """The object as the server stored it, secrets in the clear: read from its SQLite file (read
-    only), since get masks them."""
-    with closing(sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)) as db:
-        row = db.execute("SELECT doc FROM objects WHERE type = ? AND id = ?", (name, obj_id)).fetchone()
-    assert row is not None, (name, obj_id)
-    return json.loads(row[0])  # type: ignore[no-any-return]
 
 
 def not_an_echo(error: dict[str, Any] | None, *paths: str) -> None:
@@ -104,29 +93,29 @@ def test_a_list_item_given_whole_keeps_its_echoed_secret(full: Generated, server
 
     assert server.update_one("Account", account, {"credentials/1": shown["1"]}) is None  # the item as get showed it
     assert server.update_one("Account", account, {"credentials/0": password(MASK) | {"expiresAt": None}}) is None
-    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second"]
+    assert secrets_of(server.stored("Account", account)["credentials"]) == ["first", "second"]
 
 
 def test_a_whole_list_echoed_keeps_every_secret_in_its_place(full: Generated, server: Server, domain: str) -> None:
     account = new_account(full, server, domain, "whole", "first", "second")
     shown = server.get_one("Account", account)
     assert server.update_one("Account", account, echo(shown)) is None  # everything get showed, sent back
-    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second"]
+    assert secrets_of(server.stored("Account", account)["credentials"]) == ["first", "second"]
 
     given = [shown["credentials"]["0"], shown["credentials"]["1"], password("third")]
     assert server.update_one("Account", account, {"credentials": given}) is None
-    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["first", "second", "third"]
+    assert secrets_of(server.stored("Account", account)["credentials"]) == ["first", "second", "third"]
 
 
 def test_a_new_list_item_cannot_store_the_mask(full: Generated, server: Server, domain: str) -> None:
     account = new_account(full, server, domain, "newitem", "first")
-    before = stored(server, "Account", account)
+    before = server.stored("Account", account)
     shown = server.get_one("Account", account)["credentials"]
 
     not_an_echo(server.update_one("Account", account, {"credentials/1": password(MASK)}), "credentials/1/secret")
     whole = [shown["0"], password(MASK)]
     not_an_echo(server.update_one("Account", account, {"credentials": whole}), "credentials/1/secret")
-    assert stored(server, "Account", account) == before  # nothing of a refused update is stored
+    assert server.stored("Account", account) == before  # nothing of a refused update is stored
 
 
 def test_an_echo_pairs_with_the_item_its_entry_replaces(full: Generated, server: Server, domain: str) -> None:
@@ -134,7 +123,7 @@ def test_an_echo_pairs_with_the_item_its_entry_replaces(full: Generated, server:
     that was third, and its echo keeps that item's secret."""
     account = new_account(full, server, domain, "shift", "a", "b", "c")
     assert server.update_one("Account", account, {"credentials/0": None, "credentials/1": password(MASK)}) is None
-    assert secrets_of(stored(server, "Account", account)["credentials"]) == ["b", "c"]
+    assert secrets_of(server.stored("Account", account)["credentials"]) == ["b", "c"]
 
 
 def replica(store: dict[str, Any], secret: str) -> dict[str, Any]:
@@ -183,20 +172,20 @@ def test_a_nested_object_echoed_keeps_its_secret_and_a_new_variant_refuses_the_m
     shown = server.get_one("AiModel", ai_model)["httpAuth"]
     assert shown["secret"] == {"@type": "Value", "secret": MASK}
     assert server.update_one("AiModel", ai_model, {"httpAuth": shown | {"username": "u2"}}) is None  # merged
-    assert stored(server, "AiModel", ai_model)["httpAuth"] == {
+    assert server.stored("AiModel", ai_model)["httpAuth"] == {
         **shown,
         "username": "u2",
         "secret": {**shown["secret"], "secret": "s1"},
     }
 
-    before = stored(server, "AiModel", ai_model)
+    before = server.stored("AiModel", ai_model)
     bearer = {"@type": "Bearer", "bearerToken": {"@type": "Value", "secret": MASK}}  # only Bearer has it
     not_an_echo(server.update_one("AiModel", ai_model, {"httpAuth": bearer}), "httpAuth/bearerToken/secret")
     elsewhere = {"secret": {"@type": "EnvironmentVariable", "variableName": "AI_KEY"}}
     assert server.update_one("AiModel", ai_model, {"httpAuth": elsewhere}) is None
     back = {"secret": {"@type": "Value", "secret": MASK}}  # the variable had no secret to keep
     not_an_echo(server.update_one("AiModel", ai_model, {"httpAuth": back}), "httpAuth/secret/secret")
-    assert stored(server, "AiModel", ai_model)["httpAuth"] == {**before["httpAuth"], **elsewhere}
+    assert server.stored("AiModel", ai_model)["httpAuth"] == {**before["httpAuth"], **elsewhere}
 
 
 def test_a_nested_union_keeps_its_secrets_in_lists_and_across_variants(full: Generated, server: Server) -> None:
@@ -209,7 +198,7 @@ def test_a_nested_union_keeps_its_secrets_in_lists_and_across_variants(full: Gen
     shown = server.get_one("StoreLookup", lookup)["store"]
     assert shown["authSecret"]["secret"] == shown["readReplicas"]["0"]["authSecret"]["secret"] == MASK
     assert server.update_one("StoreLookup", lookup, {"store": shown}) is None  # the list inside, echoed
-    assert stored(server, "StoreLookup", lookup)["store"]["readReplicas"]["0"]["authSecret"]["secret"] == "replica-pass"
+    assert server.stored("StoreLookup", lookup)["store"]["readReplicas"]["0"]["authSecret"]["secret"] == "replica-pass"
 
     mysql = {k: v for k, v in shown.items() if k not in ("options", "poolRecyclingMethod")}  # PostgreSql's own
     mysql |= {"@type": "MySql", "port": 3306}
@@ -219,7 +208,7 @@ def test_a_nested_union_keeps_its_secrets_in_lists_and_across_variants(full: Gen
     not_an_echo(error, "store/readReplicas/0/authSecret/secret")
     mysql["readReplicas"] = [replica(store, "mysql-replica-pass")]
     assert server.update_one("StoreLookup", lookup, {"store": mysql}) is None
-    kept = stored(server, "StoreLookup", lookup)["store"]
+    kept = server.stored("StoreLookup", lookup)["store"]
     assert kept["@type"] == "MySql"
     assert kept["authSecret"] == {"@type": "Value", "secret": "db-pass"}
     assert kept["readReplicas"]["0"]["authSecret"] == {"@type": "Value", "secret": "mysql-replica-pass"}
@@ -234,11 +223,11 @@ def test_a_top_level_variant_change_keeps_a_secret_both_variants_have(server: Se
     shown = server.get_one("DnsServer", dns)
     moved = {k: v for k, v in echo(shown, **{"@type": "DigitalOcean"}).items() if k != "email"}  # Cloudflare's own
     assert server.update_one("DnsServer", dns, moved) is None
-    assert stored(server, "DnsServer", dns)["secret"] == {"@type": "Value", "secret": "cf-token"}
+    assert server.stored("DnsServer", dns)["secret"] == {"@type": "Value", "secret": "cf-token"}
 
     # the same echo given as a path into the rebuilt object
     assert server.update_one("DnsServer", dns, {"@type": "Bunny", "description": "dns", "secret/secret": MASK}) is None
-    kept = stored(server, "DnsServer", dns)
+    kept = server.stored("DnsServer", dns)
     assert kept["@type"] == "Bunny" and kept["secret"] == {"@type": "Value", "secret": "cf-token"}
 
 
@@ -247,16 +236,16 @@ def test_a_top_level_variant_change_refuses_the_mask_where_nothing_of_that_type_
 ) -> None:
     tsig = documented_create(full, "DnsServer", key={"@type": "Value", "secret": "tsig-key"})
     dns = server.create_one("DnsServer", tsig)
-    before = stored(server, "DnsServer", dns)
+    before = server.stored("DnsServer", dns)
     cloudflare = {"@type": "Cloudflare", "description": "dns", "secret": {"@type": "Value", "secret": MASK}}
     not_an_echo(server.update_one("DnsServer", dns, cloudflare), "secret/secret")  # only Cloudflare has `secret`
     sig0 = {k: v for k, v in tsig.items() if k not in ("keyName", "tsigAlgorithm")}
     sig0 |= {"@type": "Sig0", "publicKey": "pk", "signerName": "signer", "key": {"@type": "Text", "secret": MASK}}
     # Sig0's `key` is a SecretText, not Tsig's SecretKey: not the secret get showed there
     not_an_echo(server.update_one("DnsServer", dns, sig0), "key/secret")
-    assert stored(server, "DnsServer", dns) == before
+    assert server.stored("DnsServer", dns) == before
     assert server.update_one("DnsServer", dns, unmasked(sig0)) is None  # the mask was its only problem
-    assert stored(server, "DnsServer", dns)["key"] == {"@type": "Text", "secret": "a real secret"}
+    assert server.stored("DnsServer", dns)["key"] == {"@type": "Text", "secret": "a real secret"}
 
 
 # -- a field flagged `secret: true`: PasswordCredential's `otpAuth`, a URI ----------------------------
@@ -297,7 +286,7 @@ def test_a_flagged_field_is_masked_on_get(committed_server: Server, otp_account:
     assert shown["credentials"]["0"]["otpAuth"] == MASK
     assert shown["credentials"]["1"]["otpAuth"] is None  # nothing stored: nothing to mask
     assert "JBSWY3DPEHPK3PXP" not in json.dumps(shown)
-    assert stored(committed_server, "Account", otp_account)["credentials"]["0"]["otpAuth"] == OTP
+    assert committed_server.stored("Account", otp_account)["credentials"]["0"]["otpAuth"] == OTP
 
 
 def test_an_echoing_update_keeps_a_flagged_field(committed_server: Server, otp_account: str) -> None:
@@ -306,15 +295,15 @@ def test_an_echoing_update_keeps_a_flagged_field(committed_server: Server, otp_a
     assert server.update_one("Account", otp_account, echo(shown)) is None  # everything get showed, sent back
     assert server.update_one("Account", otp_account, {"credentials/0": shown["credentials"]["0"]}) is None
     assert server.update_one("Account", otp_account, {"credentials/0/otpAuth": MASK}) is None
-    assert stored(server, "Account", otp_account)["credentials"]["0"]["otpAuth"] == OTP
+    assert server.stored("Account", otp_account)["credentials"]["0"]["otpAuth"] == OTP
     # where nothing was stored, the mask is refused, as for a secret format
-    before = stored(server, "Account", otp_account)
+    before = server.stored("Account", otp_account)
     not_an_echo(server.update_one("Account", otp_account, {"credentials/1/otpAuth": MASK}), "credentials/1/otpAuth")
-    assert stored(server, "Account", otp_account) == before
+    assert server.stored("Account", otp_account) == before
     # a new value replaces it, and is still checked as the URI it is
     replaced = OTP.replace("alice", "bob")
     assert server.update_one("Account", otp_account, {"credentials/0/otpAuth": replaced}) is None
-    assert stored(server, "Account", otp_account)["credentials"]["0"]["otpAuth"] == replaced
+    assert server.stored("Account", otp_account)["credentials"]["0"]["otpAuth"] == replaced
     refused = server.update_one("Account", otp_account, {"credentials/0/otpAuth": "not a uri"})
     assert refused is not None and refused["properties"] == ["credentials/0/otpAuth"], refused
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 
 import pytest
@@ -56,14 +54,6 @@ def create(server: Server, name: str, payload: dict[str, Any]) -> dict[str, Any]
     return result["created"]["new"]  # type: ignore[no-any-return]
 
 
-def stored(server: Server, name: str, obj_id: str) -> dict[str, Any]:
-    """The object as stored, secrets in the clear (read only from the server's SQLite file)."""
-    with closing(sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)) as db:
-        row = db.execute("SELECT doc FROM objects WHERE type = ? AND id = ?", (name, obj_id)).fetchone()
-    assert row is not None, (name, obj_id)
-    return json.loads(row[0])  # type: ignore[no-any-return]
-
-
 def a_generated_secret(value: Any) -> str:
     assert isinstance(value, str) and len(value) == SECRET_LENGTH and URL_SAFE.fullmatch(value), value
     return value
@@ -74,7 +64,7 @@ def test_a_created_api_key_shows_its_generated_secret_once(server: Server) -> No
     # only what the client cannot know: the secret, not the creation time or defaults
     assert set(created) == {"id", "secret"}, created
     secret = a_generated_secret(created["secret"])
-    assert stored(server, "ApiKey", created["id"])["secret"] == secret
+    assert server.stored("ApiKey", created["id"])["secret"] == secret
     shown = server.get_one("ApiKey", created["id"])
     assert shown["secret"] == MASK
     assert shown["createdAt"] is not None  # the creation time is there, left to the get
@@ -90,12 +80,12 @@ def test_the_generated_secret_is_kept_by_an_echo_and_cannot_be_replaced(server: 
     echoed = {k: v for k, v in shown.items() if k != "id"} | {"description": "renamed"}
     result = set_call(server, "ApiKey", {"update": {key: echoed}})
     assert result["updated"] == {key: None}, result  # nothing the server made up this time
-    assert stored(server, "ApiKey", key)["secret"] == secret
-    assert stored(server, "ApiKey", key)["description"] == "renamed"
+    assert server.stored("ApiKey", key)["secret"] == secret
+    assert server.stored("ApiKey", key)["description"] == "renamed"
 
     error = server.update_one("ApiKey", key, {"secret": "chosen by the client"})
     assert error is not None and error["type"] == "invalidPatch" and error["properties"] == ["secret"], error
-    assert stored(server, "ApiKey", key)["secret"] == secret
+    assert server.stored("ApiKey", key)["secret"] == secret
 
 
 def test_a_create_cannot_choose_a_server_set_secret(server: Server) -> None:
@@ -136,14 +126,14 @@ def test_an_item_of_an_object_list_gets_its_secret_on_create_and_on_update(serve
     items = created["credentials"]
     assert items["0"]["secret"] == MASK  # the client's own password is never sent back
     secret = a_generated_secret(items["1"]["secret"])
-    assert stored(server, "Account", created["id"])["credentials"]["1"]["secret"] == secret
+    assert server.stored("Account", created["id"])["credentials"]["1"]["secret"] == secret
 
     added = {"@type": "AppPassword", **API_KEY}
     result = set_call(server, "Account", {"update": {created["id"]: {"credentials/2": added}}})
     revealed = result["updated"][created["id"]]["credentials"]
     assert [revealed[k]["secret"] for k in ("0", "1")] == [MASK, MASK]  # shown once only
     new_secret = a_generated_secret(revealed["2"]["secret"])
-    held = stored(server, "Account", created["id"])["credentials"]
+    held = server.stored("Account", created["id"])["credentials"]
     assert (held["1"]["secret"], held["2"]["secret"]) == (secret, new_secret)
     shown = server.get_one("Account", created["id"])["credentials"]
     assert {k: v["secret"] for k, v in shown.items()} == {"0": MASK, "1": MASK, "2": MASK}
@@ -176,7 +166,7 @@ def test_the_cli_prints_the_generated_secret_and_says_it_is_shown_once(server: S
     assert "shown only this once" in note
     row = next(line for line in table if line.startswith("secret "))
     secret = a_generated_secret(row.split()[-1])
-    assert stored(server, "ApiKey", key.group(1))["secret"] == secret
+    assert server.stored("ApiKey", key.group(1))["secret"] == secret
     shown = cli(server, "get", "api-key", key.group(1), "--fields", "secret")
     assert re.search(r"^secret +\*\*\*\*$", shown.stdout, re.M), shown.stdout
 

@@ -674,6 +674,21 @@ def test_side_tables_are_rebuilt_when_the_indexer_changes(open_store: Opener) ->
     assert new.read_now(lambda s: s.query(Query(OTHER, Equals("name", "o1"))).ids) == [others[1]]
 
 
+def test_objects_follow_their_type_when_its_indexed_fields_come_and_go(open_store: Opener) -> None:
+    """A type gains and loses indexed fields across schema versions (so, on SQLite, a table of its
+    own): every object stays, in creation order, found by queries and keys alike."""
+    first = open_store(Indexer("1", {ITEM: ("name",)}))
+    made = items(first, *({"name": f"n{k}", "size": k} for k in range(5)))
+    first.close()
+    for indexed in ({}, {ITEM: ("size",)}, {ITEM: ("name", "size")}):
+        store = open_store(Indexer("1", indexed))
+        assert store.read_now(lambda s: [i for i, _ in s.all(ITEM)]) == made
+        assert names(store, Compare("size", ">=", 3)) == ["n3", "n4"]
+        with pytest.raises(KeyTaken):
+            store.write_now(lambda s: s.put(ITEM, s.new_id(), {"name": "n1"}))
+        store.close()
+
+
 def test_opening_a_database_that_cannot_be_used_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"database postgresql://nobody@127.0.0.1:1/none cannot be opened") as refused:
         PgStore("postgresql://nobody:hunter2@127.0.0.1:1/none", Indexer())

@@ -1,5 +1,6 @@
 """The SQLite store (store_api.Store): one JSON document per row, side tables for references, unique
-keys and words, expression indexes from the schema's filterable/sortable fields.
+keys and words, expression indexes from the schema's filterable/sortable fields on a table of the
+type's own (sqlite_sql.object_table; types without such fields share `objects`).
 
 Durability: WAL journal with `synchronous=FULL`, so every COMMIT is fsynced before it returns, and
 a write unit's awaitable completes only after the COMMIT that holds it.
@@ -29,7 +30,17 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from .jsonio import to_text
-from .sqlite_sql import TOP, canonical_json, expression_indexes, order_sql, present_fields, select_sql, sort_index
+from .sqlite_sql import (
+    SHARED_TABLE,
+    TOP,
+    canonical_json,
+    expression_indexes,
+    object_table,
+    order_sql,
+    present_fields,
+    select_sql,
+    sort_index,
+)
 from .store_api import (
     AnchorNotFound,
     Doc,
@@ -93,6 +104,13 @@ FEW_WORDS = 1000  # a text condition matching fewer objects is run from the word
 INDEX_LAYOUT = "sqlite-side-tables-1"  # bump when what the side tables hold changes
 
 
+def stored_table(db: sqlite3.Connection, type_: str) -> str:
+    """The table holding a type's objects in an open database, for tools and tests that read it."""
+    own = object_table(type_, True)
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (own[1:-1],)).fetchone()
+    return own if found else SHARED_TABLE
+
+
 def encode_id(n: int) -> str:
     """Ids are opaque and short: a base-32 counter with a letter in front (RFC 8620 §1.2 charset)."""
     digits = ""
@@ -153,15 +171,20 @@ class SqliteSession:
         self.writable = writable
         self._depth = 0
         self.indexed = {type_: frozenset(fields) for type_, fields in indexer.indexed_fields().items()}
+        self._tables = {type_: object_table(type_, True) for type_ in self.indexed}
         # ids `new_id` minted in this transaction, with the creation order their object takes: such
         # an object has no row and no entries yet, so its put inserts without looking (and an id
         # a rolled-back savepoint gave back is minted again, replacing its entry here)
         self._fresh: dict[str, int] = {}
 
+    def _table(self, type_: str) -> str:
+        return self._tables.get(type_, SHARED_TABLE)
+
     # -- reads --------------------------------------------------------------------------------------
 
     def get(self, type_: str, obj_id: str) -> Doc | None:
-        row = self.db.execute("SELECT doc FROM objects WHERE type = ? AND id = ?", (type_, obj_id)).fetchone()
+        sql = f"SELECT doc FROM {self._table(type_)} WHERE type = ? AND id = ?"
+        row = self.db.execute(sql, (type_, obj_id)).fetchone()
         return None if row is None else _loads(row[0])
 
     def get_many(self, type_: str, ids: list[str]) -> dict[str, Doc]:
@@ -172,16 +195,16 @@ class SqliteSession:
         for start in range(0, len(ids), 500):  # SQLite's default limit on bound parameters is 32766
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id, doc FROM objects WHERE type = ? AND id IN ({marks})"
+            sql = f"SELECT id, doc FROM {self._table(type_)} WHERE type = ? AND id IN ({marks})"
             out.update(self.db.execute(sql, (type_, *chunk)).fetchall())
         return out
 
     def exists(self, type_: str, obj_id: str) -> bool:
-        sql = "SELECT 1 FROM objects WHERE type = ? AND id = ?"
+        sql = f"SELECT 1 FROM {self._table(type_)} WHERE type = ? AND id = ?"
         return self.db.execute(sql, (type_, obj_id)).fetchone() is not None
 
     def all(self, type_: str, limit: int | None = None) -> list[tuple[str, Doc]]:
-        sql = "SELECT id, doc FROM objects WHERE type = ? ORDER BY seq LIMIT ?"
+        sql = f"SELECT id, doc FROM {self._table(type_)} WHERE type = ? ORDER BY seq LIMIT ?"
         rows = self.db.execute(sql, (type_, -1 if limit is None else limit)).fetchall()
         return [(row[0], _loads(row[1])) for row in rows]
 
@@ -214,7 +237,7 @@ class SqliteSession:
 
     def _query(self, query: Query, index: str | None) -> QueryResult:
         params: list[Any] = []
-        matching = select_sql(query, params, "id, seq, doc", index)
+        matching = select_sql(query, params, "id, seq, doc", index, query.type in self._tables)
         order = order_sql(query.sort, present_fields(query.where))
         total: int | None = None
         if query.calculate_total or (query.anchor is None and query.position < 0):
@@ -279,15 +302,15 @@ class SqliteSession:
         seq = self._fresh.pop(obj_id, None)
         if seq is not None:  # a new object: its keys first, then nothing can fail
             self._claim_keys(type_, obj_id, entries.keys)
-            sql = "INSERT INTO objects (type, id, seq, doc) VALUES (?, ?, ?, ?)"
+            sql = f"INSERT INTO {self._table(type_)} (type, id, seq, doc) VALUES (?, ?, ?, ?)"
             self.db.execute(sql, (type_, obj_id, seq, text))
             self._index(type_, obj_id, entries, keys=False)
             return
         with self.savepoint():
-            sql = "UPDATE objects SET doc = ? WHERE type = ? AND id = ?"
+            sql = f"UPDATE {self._table(type_)} SET doc = ? WHERE type = ? AND id = ?"
             replaced = self.db.execute(sql, (text, type_, obj_id)).rowcount > 0
             if not replaced:
-                sql = "INSERT INTO objects (type, id, seq, doc) VALUES (?, ?, ?, ?)"
+                sql = f"INSERT INTO {self._table(type_)} (type, id, seq, doc) VALUES (?, ?, ?, ?)"
                 self.db.execute(sql, (type_, obj_id, self._bump("seq"), text))
             else:
                 self._unindex(type_, obj_id)
@@ -296,7 +319,8 @@ class SqliteSession:
     def delete(self, type_: str, obj_id: str) -> bool:
         self._writing()
         self._unindex(type_, obj_id)
-        return self.db.execute("DELETE FROM objects WHERE type = ? AND id = ?", (type_, obj_id)).rowcount > 0
+        sql = f"DELETE FROM {self._table(type_)} WHERE type = ? AND id = ?"
+        return self.db.execute(sql, (type_, obj_id)).rowcount > 0
 
     def _unindex(self, type_: str, obj_id: str) -> None:
         self.db.execute("DELETE FROM refs WHERE source_type = ? AND source_id = ?", (type_, obj_id))
@@ -353,10 +377,37 @@ class SqliteSession:
 
     # -- start-up -----------------------------------------------------------------------------------
 
+    def _all_tables(self) -> list[str]:
+        return [SHARED_TABLE, *sorted(self._tables.values())]
+
+    def _place_tables(self) -> None:
+        """A table for each type with indexed fields, its objects moved in from wherever an earlier
+        schema kept them (the shared table, or a table of a type no longer indexed, dropped)."""
+        pattern = SHARED_TABLE + ":%"
+        rows = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?", (pattern,))
+        existing = {f'"{r[0]}"' for r in rows}
+        wanted = set(self._tables.values())
+        for table in sorted(existing - wanted):
+            self.db.execute(f"INSERT INTO {SHARED_TABLE} SELECT type, id, seq, doc FROM {table}")
+            self.db.execute(f"DROP TABLE {table}")
+        for type_, table in sorted(self._tables.items()):
+            if table in existing:
+                continue
+            self.db.execute(
+                f"CREATE TABLE {table} (type TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+                " doc TEXT NOT NULL, PRIMARY KEY (type, id))"
+            )
+            self.db.execute(f'CREATE INDEX "{table[1:-1]}:seq" ON {table} (seq)')
+            self.db.execute(
+                f"INSERT INTO {table} SELECT type, id, seq, doc FROM {SHARED_TABLE} WHERE type = ?", (type_,)
+            )
+            self.db.execute(f"DELETE FROM {SHARED_TABLE} WHERE type = ?", (type_,))
+
     def prepare(self) -> None:
         """Expression indexes for the schema's filterable/sortable fields, and the side tables
         rebuilt when the indexer derives them differently from the last run (a new schema)."""
         self.db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('id', 0), ('seq', 0)")  # new_id's
+        self._place_tables()
         wanted: dict[str, str] = {}
         for type_, fields in self.indexer.indexed_fields().items():
             for field in fields:
@@ -374,7 +425,8 @@ class SqliteSession:
             return
         for table in ("refs", "keys", "words"):
             self.db.execute(f"DELETE FROM {table}")
-        for type_, obj_id, text in self.db.execute("SELECT type, id, doc FROM objects ORDER BY seq").fetchall():
+        every = " UNION ALL ".join(f"SELECT type, id, seq, doc FROM {t}" for t in self._all_tables())
+        for type_, obj_id, _, text in self.db.execute(f"{every} ORDER BY seq").fetchall():
             # data stored under an older schema may break a key it now declares: kept, the first holder wins
             self._index(type_, obj_id, self.indexer.entries(type_, _loads(text)), strict=False)
         self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('index_layout', ?)", (layout,))

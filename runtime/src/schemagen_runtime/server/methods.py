@@ -106,8 +106,8 @@ def get(call: Call) -> dict[str, Any]:
     if ids is None and not call.obj.is_singleton:
         for obj_id, doc in call.store.all(call.obj.name, limit):
             found.append(encode_object(call.reg, call.schema, doc, obj_id, properties))
-    elif not call.obj.is_singleton and properties is None and masker(call.reg, call.schema) is None:
-        # what get shows is the stored document itself, with its id first: sent as stored (jsonio.Raw)
+    elif not call.obj.is_singleton:
+        as_stored = properties is None and masker(call.reg, call.schema) is None
         wanted = list(dict.fromkeys(ids or ()))
         texts = call.store.get_texts(call.obj.name, [call.resolve_id(raw) for raw in wanted])
         for raw in wanted:
@@ -115,20 +115,10 @@ def get(call: Call) -> dict[str, Any]:
             text = texts.get(obj_id)
             if text is None:
                 not_found.append(raw)
-            elif sendable(text):
+            elif as_stored and sendable(text):  # what get shows is the stored document, id first
                 found.append(Raw(f'{{"id":{to_text(obj_id)}{"," if text != "{}" else ""}{text[1:]}'))
-            else:  # written by an older server: parsed, so the response is repaired to I-JSON
-                found.append(encode_object(call.reg, call.schema, json.loads(text), obj_id))
-    elif not call.obj.is_singleton:
-        wanted = list(dict.fromkeys(ids or ()))
-        docs = call.store.get_many(call.obj.name, [call.resolve_id(raw) for raw in wanted])
-        for raw in wanted:
-            obj_id = call.resolve_id(raw)
-            stored = docs.get(obj_id)
-            if stored is None:
-                not_found.append(raw)
-            else:
-                found.append(encode_object(call.reg, call.schema, stored, obj_id, properties))
+            else:  # encoded: secrets masked, properties picked, or an older server's text repaired
+                found.append(encode_object(call.reg, call.schema, json.loads(text), obj_id, properties))
     else:
         for raw in dict.fromkeys(ids if ids is not None else [SINGLETON_ID]):
             obj_id = call.resolve_id(raw)

@@ -123,10 +123,19 @@ def _equals(condition: Equals, params: list[Any]) -> str:
     if value is None:
         return "0" if field == ID else f"({type_expr(field)} = 'null')"
     if isinstance(value, str):
-        params.append(value)
         if field == ID:
+            params.append(value)
             return "id = ?"
-        return f"({null_expr(field)} = 0 AND {value_expr(field)} = ? AND {type_expr(field)} = 'text')"
+        # json_extract ends a string at U+0000 ("a\0b" reads as "a"); `->` gives the member's JSON
+        # text as stored, where U+0000 is the escape \u0000, and jsonio.to_text wrote it, so the
+        # same call on the value gives the same text exactly
+        text = f"(doc -> {member_path(field)})"
+        if "\x00" in value:
+            params.append(to_text(value))
+            return f"({text} = ? AND {type_expr(field)} = 'text')"
+        params += [value, to_text(value)]
+        exact = f"(instr({text}, '\\u0000') = 0 OR {text} = ?)"  # a stored "a\0b" is not "a"
+        return f"({null_expr(field)} = 0 AND {value_expr(field)} = ? AND {type_expr(field)} = 'text' AND {exact})"
     if isinstance(value, bool | int | float):
         if field == ID:
             return "0"

@@ -345,6 +345,74 @@ def test_a_unit_whose_caller_gave_up_before_it_ran_is_not_run(store: Store) -> N
     assert names(store) == ["v1"]
 
 
+def test_reads_fail_rather_than_hang_while_no_connection_can_be_made(store: Store) -> None:
+    """A reader that cannot open its connection (the database restarting) fails the batch's reads
+    and stays alive: once the database is back, reads are served again."""
+    (obj,) = items(store, {"name": "back"})
+    assert isinstance(store, SqliteStore | PgStore)
+    working = store._reader_session
+
+    def unreachable() -> Any:
+        raise StoreError("the database is unreachable")
+
+    async def reads(count: int) -> list[Any]:
+        submitted = [store.read(lambda s: (s.get(ITEM, obj) or {}).get("name")) for _ in range(count)]
+        return await asyncio.wait_for(asyncio.gather(*submitted, return_exceptions=True), 20)
+
+    store._reader_session = unreachable  # type: ignore[method-assign]
+    try:
+        failed = asyncio.run(reads(3 * store.readers))
+    finally:
+        store._reader_session = working  # type: ignore[method-assign]
+    assert all(isinstance(outcome, StoreError) for outcome in failed), failed
+    assert asyncio.run(reads(3)) == ["back"] * 3
+
+
+def test_a_unit_raising_stop_iteration_fails_alone(store: Store) -> None:
+    def stop(session: Session) -> None:
+        raise StopIteration("from a generator gone wrong")
+
+    async def run() -> list[Any]:
+        units = [store.read(lambda s: "a"), store.read(stop), store.read(lambda s: "b")]
+        units += [store.write(lambda s: "c"), store.write(stop), store.write(lambda s: "d")]
+        return await asyncio.wait_for(asyncio.gather(*units, return_exceptions=True), 20)
+
+    a, stopped, b, c, stopped_write, d = asyncio.run(run())
+    assert (a, b, c, d) == ("a", "b", "c", "d")
+    assert isinstance(stopped, RuntimeError) and isinstance(stopped_write, RuntimeError)
+
+
+def test_units_submitted_as_the_store_closes_still_run(open_store: Opener) -> None:
+    store = open_store()
+
+    async def run() -> Any:
+        written = store.write(lambda s: s.put(ITEM, "late", {"name": "late"}))
+        store.close()  # in the same event-loop turn, as a lifespan shutdown may
+        return await asyncio.wait_for(written, 20)
+
+    asyncio.run(run())
+    assert names(open_store()) == ["late"]
+
+
+def test_objects_an_older_server_left_in_the_shared_table_are_found(tmp_path: Path) -> None:
+    """SQLite: a row of an indexed type written to the shared table after its own table existed (by
+    an older server) moves into that table at the next start, replacing the copy there."""
+    location = str(tmp_path / "store.sqlite3")
+    store = SqliteStore(location, Indexer())
+    first, second = items(store, {"name": "a"}, {"name": "b"})
+    store.close()
+    with contextlib.closing(sqlite3.connect(location)) as db, db:
+        db.execute("INSERT INTO objects VALUES (?, 'stray', 99, ?)", (ITEM, to_text({"name": "stray"})))
+        db.execute("INSERT INTO objects VALUES (?, ?, 98, ?)", (ITEM, second, to_text({"name": "b2"})))
+    store = SqliteStore(location, Indexer())
+    try:
+        assert store.read_now(lambda s: [i for i, _ in s.all(ITEM)]) == [first, second, "stray"]
+        assert names(store, Equals("name", "stray")) == ["stray"]
+        assert store.read_now(lambda s: s.get(ITEM, second)) == {"name": "b2"}
+    finally:
+        store.close()
+
+
 # -- states -------------------------------------------------------------------------------------------
 
 

@@ -110,6 +110,17 @@ def _evaluate(value: Any, tokens: list[str]) -> Any:
     raise KeyError(token)
 
 
+def _plain(value: Any) -> Any:
+    """A referenced value with every document a get sent as stored (Raw) parsed, at any depth."""
+    if type(value) is Raw:
+        return value.parsed()
+    if type(value) is list:
+        return [_plain(item) for item in value]
+    if type(value) is dict:
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def _array_index(token: str) -> int | None:
     """RFC 6901 array index: ASCII digits without a leading zero (`str.isdigit` also takes `²`);
     one longer than any list could be is out of range, and never reaches `int()`'s length limit."""
@@ -135,7 +146,7 @@ def resolve_references(args: dict[str, Any], responses: list[list[Any]]) -> dict
             raise MethodError("invalidResultReference", f"no {value['name']} response for call {value['resultOf']!r}")
         path = value["path"]
         try:
-            out[key[1:]] = _evaluate(source[1], split_pointer(path[1:]) if path not in ("", "/") else [])
+            out[key[1:]] = _plain(_evaluate(source[1], split_pointer(path[1:]) if path not in ("", "/") else []))
         except KeyError:
             raise MethodError("invalidResultReference", f"path {path!r} does not exist in that result") from None
     return out

@@ -666,17 +666,18 @@ class PgStore(ThreadedStore[PgSession]):
         fetched once, one lazy COMMIT. A unit that leaves the transaction failed (a statement's
         error it went on from) gets a new one for the units after it; a lost connection sends the
         rest through `_run_read`, which runs a unit again on a new one."""
+        session: PgSession | None = None
         for done, job in enumerate(jobs):
-            session = self._reader_session()
-            if done == 0 or session.conn.info.transaction_status == TransactionStatus.INERROR:
-                if done:
-                    with contextlib.suppress(psycopg.Error):
-                        session.abandon()
-                session.begin_read()
             try:
+                if session is None or session.conn.info.transaction_status == TransactionStatus.INERROR:
+                    if session is not None:
+                        with contextlib.suppress(psycopg.Error):
+                            session.abandon()
+                    session = self._reader_session()
+                    session.begin_read()
                 job.succeed(job.work(session))
             except BaseException as exc:
-                if session.conn.broken:
+                if session is None or session.conn.broken:  # no connection, or one lost: each unit alone
                     for rest in jobs[done:]:
                         try:
                             rest.succeed(self._run_read(rest.work))
@@ -684,7 +685,8 @@ class PgStore(ThreadedStore[PgSession]):
                             rest.fail(again)
                     return
                 job.fail(exc)
-        session = self._reader_session()
+        if session is None:
+            return
         if session.conn.info.transaction_status == TransactionStatus.INERROR:
             with contextlib.suppress(psycopg.Error):
                 session.abandon()

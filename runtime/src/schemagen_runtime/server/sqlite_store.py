@@ -172,10 +172,9 @@ class SqliteSession:
         self._depth = 0
         self.indexed = {type_: frozenset(fields) for type_, fields in indexer.indexed_fields().items()}
         self._tables = {type_: object_table(type_, True) for type_ in self.indexed}
-        # ids `new_id` minted in this transaction, with the creation order their object takes: such
-        # an object has no row and no entries yet, so its put inserts without looking (and an id
-        # a rolled-back savepoint gave back is minted again, replacing its entry here)
-        self._fresh: dict[str, int] = {}
+        # ids `new_id` minted in this transaction: such an object has no row and no entries yet, so
+        # its put inserts without looking (an id a rolled-back savepoint gave back is minted again)
+        self._fresh: set[str] = set()
 
     def _table(self, type_: str) -> str:
         return self._tables.get(type_, SHARED_TABLE)
@@ -299,11 +298,11 @@ class SqliteSession:
         self._writing()
         text = to_text(doc)
         entries = self.indexer.entries(type_, doc)
-        seq = self._fresh.pop(obj_id, None)
-        if seq is not None:  # a new object: its keys first, then nothing can fail
+        if obj_id in self._fresh:  # a new object: its keys first, so a key taken leaves nothing to undo
             self._claim_keys(type_, obj_id, entries.keys)
+            self._fresh.discard(obj_id)
             sql = f"INSERT INTO {self._table(type_)} (type, id, seq, doc) VALUES (?, ?, ?, ?)"
-            self.db.execute(sql, (type_, obj_id, seq, text))
+            self.db.execute(sql, (type_, obj_id, self._bump("seq"), text))
             self._index(type_, obj_id, entries, keys=False)
             return
         with self.savepoint():
@@ -363,13 +362,8 @@ class SqliteSession:
         return int(row[0])
 
     def new_id(self) -> str:
-        self._writing()
-        rows = self.db.execute(  # both rows exist from the start (prepare)
-            "UPDATE counters SET value = value + 1 WHERE name IN ('id', 'seq') RETURNING name, value"
-        ).fetchall()
-        numbers = dict(rows)
-        obj_id = encode_id(int(numbers["id"]))
-        self._fresh[obj_id] = int(numbers["seq"])
+        obj_id = encode_id(self._bump("id"))
+        self._fresh.add(obj_id)
         return obj_id
 
     def bump_state(self, type_: str) -> str:
@@ -381,32 +375,31 @@ class SqliteSession:
         return [SHARED_TABLE, *sorted(self._tables.values())]
 
     def _place_tables(self) -> None:
-        """A table for each type with indexed fields, its objects moved in from wherever an earlier
-        schema kept them (the shared table, or a table of a type no longer indexed, dropped)."""
+        """A table for each type with indexed fields, holding its objects: moved in at every start
+        from the shared table, where an earlier schema (or an older server, writing there since)
+        kept them, a row found there replacing the type table's copy (it is the later write);
+        the table of a type no longer indexed is emptied into the shared one and dropped."""
         pattern = SHARED_TABLE + ":%"
         rows = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?", (pattern,))
         existing = {f'"{r[0]}"' for r in rows}
         wanted = set(self._tables.values())
         for table in sorted(existing - wanted):
-            self.db.execute(f"INSERT INTO {SHARED_TABLE} SELECT type, id, seq, doc FROM {table}")
+            self.db.execute(f"INSERT OR REPLACE INTO {SHARED_TABLE} SELECT type, id, seq, doc FROM {table}")
             self.db.execute(f"DROP TABLE {table}")
         for type_, table in sorted(self._tables.items()):
-            if table in existing:
-                continue
-            self.db.execute(
-                f"CREATE TABLE {table} (type TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
-                " doc TEXT NOT NULL, PRIMARY KEY (type, id))"
-            )
-            self.db.execute(f'CREATE INDEX "{table[1:-1]}:seq" ON {table} (seq)')
-            self.db.execute(
-                f"INSERT INTO {table} SELECT type, id, seq, doc FROM {SHARED_TABLE} WHERE type = ?", (type_,)
-            )
-            self.db.execute(f"DELETE FROM {SHARED_TABLE} WHERE type = ?", (type_,))
+            if table not in existing:
+                self.db.execute(
+                    f"CREATE TABLE {table} (type TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+                    " doc TEXT NOT NULL, PRIMARY KEY (type, id))"
+                )
+                self.db.execute(f'CREATE INDEX "{table[1:-1]}:seq" ON {table} (seq)')
+            moving = f"INSERT OR REPLACE INTO {table} SELECT type, id, seq, doc FROM {SHARED_TABLE} WHERE type = ?"
+            if self.db.execute(moving, (type_,)).rowcount:
+                self.db.execute(f"DELETE FROM {SHARED_TABLE} WHERE type = ?", (type_,))
 
     def prepare(self) -> None:
         """Expression indexes for the schema's filterable/sortable fields, and the side tables
         rebuilt when the indexer derives them differently from the last run (a new schema)."""
-        self.db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('id', 0), ('seq', 0)")  # new_id's
         self._place_tables()
         wanted: dict[str, str] = {}
         for type_, fields in self.indexer.indexed_fields().items():
@@ -473,7 +466,7 @@ class SqliteStore(ThreadedStore[SqliteSession]):
         except StoreError:
             self.close()
             raise
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, ValueError) as exc:  # ValueError: a type that cannot name a table
             self.close()
             why = getattr(exc, "strerror", None) or exc
             raise StoreError(f"database {self.path} cannot be opened: {why}") from None
@@ -512,8 +505,8 @@ class SqliteStore(ThreadedStore[SqliteSession]):
             session.db.execute("COMMIT")
 
     def _read_batch(self, jobs: list[Job[SqliteSession]]) -> None:
-        session = self._reader_session()
         try:
+            session = self._reader_session()
             session.db.execute("BEGIN")  # one snapshot for the batch (workers.ThreadedStore._read_batch)
         except BaseException as exc:
             for job in jobs:

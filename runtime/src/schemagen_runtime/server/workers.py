@@ -58,6 +58,10 @@ class Job(Generic[S]):
         self.ok, self.value = True, value
 
     def fail(self, exc: BaseException) -> None:
+        if isinstance(exc, StopIteration):  # an asyncio future refuses it (as a coroutine's result does)
+            replaced = RuntimeError(f"a unit of work raised StopIteration: {exc}")
+            replaced.__cause__ = exc
+            exc = replaced
         self.ok, self.value = False, exc
 
     def wanted(self) -> bool:
@@ -68,14 +72,25 @@ class Job(Generic[S]):
 
 
 def _settle(jobs: list[Job[Any]]) -> None:
-    """On the loop's thread: the asyncio futures of units that ran (one call per batch)."""
+    """On the loop's thread: the asyncio futures of units that ran (one call per batch); one that
+    cannot take its outcome never keeps the others from theirs."""
     for job in jobs:
         if job.waiter.done():  # cancelled meanwhile: nobody reads it
             continue
-        if job.ok:
-            job.waiter.set_result(job.value)
-        else:
-            job.waiter.set_exception(job.value)
+        try:
+            if job.ok:
+                job.waiter.set_result(job.value)
+            else:
+                job.waiter.set_exception(job.value)
+        except Exception as exc:  # a bug here must not strand the rest of the batch
+            job.waiter.set_exception(exc)
+
+
+def _fail_unsettled(jobs: list[Job[Any]], exc: BaseException) -> None:
+    traceback.print_exc(file=sys.stderr)
+    for job in jobs:
+        if job.ok is None:
+            job.fail(exc)
 
 
 def deliver(jobs: list[Job[Any]]) -> None:
@@ -119,6 +134,13 @@ class _Intake(Generic[S]):
         with self.lock:
             jobs = self.pending.pop(loop, [])
         if jobs:
+            self.target.put(jobs)
+
+    def flush_all(self) -> None:
+        """Every loop's waiting units, now (the store is closing: its threads must see them first)."""
+        with self.lock:
+            waiting, self.pending = list(self.pending.values()), {}
+        for jobs in waiting:
             self.target.put(jobs)
 
 
@@ -186,8 +208,11 @@ class ThreadedStore(Generic[S]):
 
     def _run_reads(self, jobs: list[Job[S]]) -> None:
         wanted = [job for job in jobs if job.wanted()]
-        if wanted:
-            self._read_batch(wanted)
+        try:
+            if wanted:
+                self._read_batch(wanted)
+        except BaseException as exc:  # the backend failed outside any unit: every caller hears of it
+            _fail_unsettled(wanted, exc)
         deliver(wanted)
 
     def _idle(self) -> None:
@@ -204,6 +229,8 @@ class ThreadedStore(Generic[S]):
         return waiter
 
     def read_now(self, work: Callable[[S], T]) -> T:
+        """`read` for code off the event loop (start-up); a unit `read` submitted in the current
+        loop turn may run after it."""
         waiter: Future[T] = Future()
         self._start_readers()
         self._reads.put([Job(work, waiter, None)])
@@ -225,6 +252,8 @@ class ThreadedStore(Generic[S]):
         return waiter
 
     def write_now(self, work: Callable[[S], T]) -> T:
+        """`write` for code off the event loop (start-up); a unit `write` submitted in the current
+        loop turn may run after it."""
         waiter: Future[T] = Future()
         self._start_writer()
         self._queue.put([Job(work, waiter, None)])
@@ -252,7 +281,11 @@ class ThreadedStore(Generic[S]):
             room = MAX_BATCH - len(retry)
             batch = retry + [job for job in waiting[:room] if job.wanted()]
             waiting = waiting[room:]
-            retry = self._commit_batch(batch) if batch else []
+            try:
+                retry = self._commit_batch(batch) if batch else []
+            except BaseException as exc:  # the backend failed outside any unit: nothing of it is known kept
+                _fail_unsettled(batch, exc)
+                retry = []
             deliver(batch)
             if stop and not waiting:
                 for job in retry:
@@ -263,7 +296,10 @@ class ThreadedStore(Generic[S]):
     # -- shutdown -----------------------------------------------------------------------------------
 
     def _stop_workers(self) -> None:
-        """Lets the writer finish what is queued, then stops it and the readers."""
+        """Lets the writer finish what is queued (units submitted in the event-loop turn that closes
+        the store too), then stops it and the readers."""
+        for intake in (self._write_intake, self._read_intake):
+            intake.flush_all()
         with self._lock:
             writer, self._writer = self._writer, None
             readers, self._readers = self._readers, []

@@ -222,18 +222,28 @@ class ThreadedStore(Generic[S]):
             traceback.print_exc(file=sys.stderr)
 
     def read(self, work: Callable[[S], T]) -> asyncio.Future[T]:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[T] = loop.create_future()
-        self._start_readers()
-        self._read_intake.add(loop, Job(work, waiter, loop))
-        return waiter
+        return self._submit(self._start_readers, self._read_intake, work)
 
     def read_now(self, work: Callable[[S], T]) -> T:
         """`read` for code off the event loop (start-up); a unit `read` submitted in the current
         loop turn may run after it."""
+        return self._submit_now(self._start_readers, self._reads, work)
+
+    @staticmethod
+    def _submit(start: Callable[[], None], intake: _Intake[S], work: Callable[[S], T]) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        start()
+        intake.add(loop, Job(work, waiter, loop))
+        return waiter
+
+    @staticmethod
+    def _submit_now(
+        start: Callable[[], None], target: queue.SimpleQueue[list[Job[S]] | None], work: Callable[[S], T]
+    ) -> T:
         waiter: Future[T] = Future()
-        self._start_readers()
-        self._reads.put([Job(work, waiter, None)])
+        start()
+        target.put([Job(work, waiter, None)])
         return waiter.result()
 
     # -- writes -------------------------------------------------------------------------------------
@@ -245,19 +255,12 @@ class ThreadedStore(Generic[S]):
                 self._writer.start()
 
     def write(self, work: Callable[[S], T]) -> asyncio.Future[T]:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[T] = loop.create_future()
-        self._start_writer()
-        self._write_intake.add(loop, Job(work, waiter, loop))
-        return waiter
+        return self._submit(self._start_writer, self._write_intake, work)
 
     def write_now(self, work: Callable[[S], T]) -> T:
         """`write` for code off the event loop (start-up); a unit `write` submitted in the current
         loop turn may run after it."""
-        waiter: Future[T] = Future()
-        self._start_writer()
-        self._queue.put([Job(work, waiter, None)])
-        return waiter.result()
+        return self._submit_now(self._start_writer, self._queue, work)
 
     def _write_loop(self) -> None:
         retry: list[Job[S]] = []

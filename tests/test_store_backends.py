@@ -368,6 +368,22 @@ def test_reads_fail_rather_than_hang_while_no_connection_can_be_made(store: Stor
     assert asyncio.run(reads(3)) == ["back"] * 3
 
 
+def test_reads_of_one_loop_turn_spread_over_every_reader(store: Store) -> None:
+    """Reads submitted together are split among the reader threads, not run one after another on
+    one: here every reader must hold a unit at the same moment for any to finish."""
+    assert isinstance(store, SqliteStore | PgStore)
+    together = threading.Barrier(store.readers, timeout=20)
+
+    def unit(session: Session) -> str:
+        together.wait()
+        return threading.current_thread().name
+
+    async def run() -> list[str]:
+        return await asyncio.gather(*(store.read(unit) for _ in range(2 * store.readers)))
+
+    assert len(set(asyncio.run(run()))) == store.readers
+
+
 def test_a_unit_raising_stop_iteration_fails_alone(store: Store) -> None:
     def stop(session: Session) -> None:
         raise StopIteration("from a generator gone wrong")

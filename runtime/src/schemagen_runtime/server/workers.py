@@ -114,10 +114,15 @@ def deliver(jobs: list[Job[Any]]) -> None:
 
 
 class _Intake(Generic[S]):
-    """Units an event-loop turn submits, put on a thread's queue together at the turn's end."""
+    """Units an event-loop turn submits, put on a queue together at the turn's end: in up to
+    `parts` batches of about equal size, so that every thread serving the queue gets some. (One
+    batch for all would run them one after another on one thread while the others idle; and as
+    their answers come back together, a closed-loop load sends the next ones together too: with
+    PostgreSQL's queries, a convoy that ran at a fifteenth of the rate.)"""
 
-    def __init__(self, target: queue.SimpleQueue[list[Job[S]] | None]) -> None:
+    def __init__(self, target: queue.SimpleQueue[list[Job[S]] | None], parts: int) -> None:
         self.target = target
+        self.parts = max(1, parts)
         self.pending: dict[asyncio.AbstractEventLoop, list[Job[S]]] = {}
         self.lock = threading.Lock()
 
@@ -133,15 +138,19 @@ class _Intake(Generic[S]):
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         with self.lock:
             jobs = self.pending.pop(loop, [])
-        if jobs:
-            self.target.put(jobs)
+        self._put(jobs)
+
+    def _put(self, jobs: list[Job[S]]) -> None:
+        size = -(-len(jobs) // self.parts)  # ceiling: at most `parts` batches
+        for start in range(0, len(jobs), size or 1):
+            self.target.put(jobs[start : start + size])
 
     def flush_all(self) -> None:
         """Every loop's waiting units, now (the store is closing: its threads must see them first)."""
         with self.lock:
             waiting, self.pending = list(self.pending.values()), {}
         for jobs in waiting:
-            self.target.put(jobs)
+            self._put(jobs)
 
 
 class ThreadedStore(Generic[S]):
@@ -156,8 +165,8 @@ class ThreadedStore(Generic[S]):
         self._writer: threading.Thread | None = None
         self._reads: queue.SimpleQueue[list[Job[S]] | None] = queue.SimpleQueue()
         self._readers: list[threading.Thread] = []
-        self._read_intake: _Intake[S] = _Intake(self._reads)
-        self._write_intake: _Intake[S] = _Intake(self._queue)
+        self._read_intake: _Intake[S] = _Intake(self._reads, self.readers)
+        self._write_intake: _Intake[S] = _Intake(self._queue, 1)  # one writer: it takes them all anyway
 
     def _run_read(self, work: Callable[[S], T]) -> T:
         """Runs `work` in one read transaction on this reader thread's connection."""

@@ -368,9 +368,10 @@ def test_reads_fail_rather_than_hang_while_no_connection_can_be_made(store: Stor
     assert asyncio.run(reads(3)) == ["back"] * 3
 
 
-def test_reads_of_one_loop_turn_spread_over_every_reader(store: Store) -> None:
-    """Reads submitted together are split among the reader threads, not run one after another on
-    one: here every reader must hold a unit at the same moment for any to finish."""
+def test_reads_submitted_alone_spread_over_every_reader(store: Store) -> None:
+    """Reads submitted `alone` (queries) in one loop turn run on as many reader threads at once,
+    not one after another on one: here every reader must hold one at the same moment for any to
+    finish. Others share a batch: one thread runs them all."""
     assert isinstance(store, SqliteStore | PgStore)
     together = threading.Barrier(store.readers, timeout=20)
 
@@ -378,10 +379,15 @@ def test_reads_of_one_loop_turn_spread_over_every_reader(store: Store) -> None:
         together.wait()
         return threading.current_thread().name
 
-    async def run() -> list[str]:
-        return await asyncio.gather(*(store.read(unit) for _ in range(2 * store.readers)))
+    def name(session: Session) -> str:
+        return threading.current_thread().name
 
-    assert len(set(asyncio.run(run()))) == store.readers
+    async def run(alone: bool) -> list[str]:
+        work = unit if alone else name
+        return await asyncio.gather(*(store.read(work, alone=alone) for _ in range(2 * store.readers)))
+
+    assert len(set(asyncio.run(run(True)))) == store.readers
+    assert len(set(asyncio.run(run(False)))) == 1
 
 
 def test_a_unit_raising_stop_iteration_fails_alone(store: Store) -> None:

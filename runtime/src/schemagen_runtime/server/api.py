@@ -56,6 +56,15 @@ class ApiRequest:
         return cls(tuple(using), calls, created)
 
     @property
+    def searches(self) -> bool:
+        """Whether a call's cost depends on the data (a query, a get of every object): such a
+        request runs in a read unit of its own (store_api.Store.read's `alone`)."""
+        return any(
+            name.endswith("/query") or (name.endswith("/get") and args.get("ids") is None)
+            for name, args, _ in self.calls
+        )
+
+    @property
     def writes(self) -> bool:
         """Whether a call may change data: such a request runs in a write unit of the store."""
         return any(name.endswith("/set") for name, _, _ in self.calls)

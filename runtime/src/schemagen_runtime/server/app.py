@@ -173,7 +173,9 @@ class JmapApp:
             if request.writes:
                 response = await self.store.write(lambda session: process(self, principal, request, session))
             else:
-                response = await self.store.read(lambda session: process(self, principal, request, session))
+                response = await self.store.read(
+                    lambda session: process(self, principal, request, session), alone=request.searches
+                )
         except Exception:  # process() answers every call's own errors: this is the database failing
             traceback.print_exc(file=sys.stderr)
             response = unavailable(self, principal, request)

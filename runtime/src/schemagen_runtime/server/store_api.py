@@ -272,8 +272,10 @@ class Session(Protocol):
 
 
 class Store(Protocol):
-    def read(self, work: Callable[[Session], T]) -> Awaitable[T]:
-        """Runs `work` in a reader thread inside a read-only transaction (one snapshot)."""
+    def read(self, work: Callable[[Session], T], alone: bool = False) -> Awaitable[T]:
+        """Runs `work` in a reader thread inside a read-only transaction (one snapshot). `alone`:
+        a unit whose cost depends on the data (a query) rather than on what it names; it is not
+        batched with others, so it neither holds them up nor waits behind them."""
         ...
 
     def write(self, work: Callable[[Session], T]) -> Awaitable[T]:

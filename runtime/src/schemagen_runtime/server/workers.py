@@ -114,43 +114,44 @@ def deliver(jobs: list[Job[Any]]) -> None:
 
 
 class _Intake(Generic[S]):
-    """Units an event-loop turn submits, put on a queue together at the turn's end: in up to
-    `parts` batches of about equal size, so that every thread serving the queue gets some. (One
-    batch for all would run them one after another on one thread while the others idle; and as
-    their answers come back together, a closed-loop load sends the next ones together too: with
-    PostgreSQL's queries, a convoy that ran at a fifteenth of the rate.)"""
+    """Units an event-loop turn submits, put on a queue together at the turn's end: one batch of
+    those that may share one, and a batch of its own for each unit submitted `alone` (a query:
+    many in one batch ran one after another on one thread while the others idled, and as their
+    answers came back together, a closed-loop load sent the next ones together too; with
+    PostgreSQL's queries, a convoy that ran at a fifteenth of the rate)."""
 
-    def __init__(self, target: queue.SimpleQueue[list[Job[S]] | None], parts: int) -> None:
+    def __init__(self, target: queue.SimpleQueue[list[Job[S]] | None]) -> None:
         self.target = target
-        self.parts = max(1, parts)
-        self.pending: dict[asyncio.AbstractEventLoop, list[Job[S]]] = {}
+        self.pending: dict[asyncio.AbstractEventLoop, list[list[Job[S]]]] = {}
         self.lock = threading.Lock()
 
-    def add(self, loop: asyncio.AbstractEventLoop, job: Job[S]) -> None:
+    def add(self, loop: asyncio.AbstractEventLoop, job: Job[S], alone: bool = False) -> None:
         with self.lock:
-            waiting = self.pending.get(loop)
-            if waiting is not None:
-                waiting.append(job)
-                return
-            self.pending[loop] = [job]
-        loop.call_soon(self._flush, loop)  # after the callbacks of this turn, which may add more
+            batches = self.pending.get(loop)
+            if batches is None:
+                self.pending[loop] = [[job]] if not alone else [[], [job]]
+                loop.call_soon(self._flush, loop)  # after the callbacks of this turn, which may add more
+            elif alone:
+                batches.append([job])
+            else:
+                batches[0].append(job)
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         with self.lock:
-            jobs = self.pending.pop(loop, [])
-        self._put(jobs)
+            batches = self.pending.pop(loop, [])
+        self._put(batches)
 
-    def _put(self, jobs: list[Job[S]]) -> None:
-        size = -(-len(jobs) // self.parts)  # ceiling: at most `parts` batches
-        for start in range(0, len(jobs), size or 1):
-            self.target.put(jobs[start : start + size])
+    def _put(self, batches: list[list[Job[S]]]) -> None:
+        for jobs in batches:
+            if jobs:
+                self.target.put(jobs)
 
     def flush_all(self) -> None:
         """Every loop's waiting units, now (the store is closing: its threads must see them first)."""
         with self.lock:
             waiting, self.pending = list(self.pending.values()), {}
-        for jobs in waiting:
-            self._put(jobs)
+        for batches in waiting:
+            self._put(batches)
 
 
 class ThreadedStore(Generic[S]):
@@ -165,8 +166,8 @@ class ThreadedStore(Generic[S]):
         self._writer: threading.Thread | None = None
         self._reads: queue.SimpleQueue[list[Job[S]] | None] = queue.SimpleQueue()
         self._readers: list[threading.Thread] = []
-        self._read_intake: _Intake[S] = _Intake(self._reads, self.readers)
-        self._write_intake: _Intake[S] = _Intake(self._queue, 1)  # one writer: it takes them all anyway
+        self._read_intake: _Intake[S] = _Intake(self._reads)
+        self._write_intake: _Intake[S] = _Intake(self._queue)
 
     def _run_read(self, work: Callable[[S], T]) -> T:
         """Runs `work` in one read transaction on this reader thread's connection."""
@@ -230,8 +231,8 @@ class ThreadedStore(Generic[S]):
         except Exception:  # a bug there must not end the thread: the reads queued behind would hang
             traceback.print_exc(file=sys.stderr)
 
-    def read(self, work: Callable[[S], T]) -> asyncio.Future[T]:
-        return self._submit(self._start_readers, self._read_intake, work)
+    def read(self, work: Callable[[S], T], alone: bool = False) -> asyncio.Future[T]:
+        return self._submit(self._start_readers, self._read_intake, work, alone)
 
     def read_now(self, work: Callable[[S], T]) -> T:
         """`read` for code off the event loop (start-up); a unit `read` submitted in the current
@@ -239,11 +240,13 @@ class ThreadedStore(Generic[S]):
         return self._submit_now(self._start_readers, self._reads, work)
 
     @staticmethod
-    def _submit(start: Callable[[], None], intake: _Intake[S], work: Callable[[S], T]) -> asyncio.Future[T]:
+    def _submit(
+        start: Callable[[], None], intake: _Intake[S], work: Callable[[S], T], alone: bool = False
+    ) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
         start()
-        intake.add(loop, Job(work, waiter, loop))
+        intake.add(loop, Job(work, waiter, loop), alone)
         return waiter
 
     @staticmethod

@@ -32,7 +32,8 @@ def test_server_figures_are_made_on_sqlite_and_postgresql(postgres: PgService) -
     # `postgres`: skipped or failed as every PostgreSQL test is; the bench starts a cluster of its own
     out = _bench("server")
     rows = re.findall(r"^  (SQLite|PostgreSQL), (\d) process(?:es)?\s+([\d,]+)  (.+?)\s{2,}.*?(\d+)$", out, re.M)
-    scenarios = {"get 1", "get 100", "update", "query", "create", "get 1, one client querying"}
+    scenarios = {"get 1", "get 100", "get 100, properties named", "update", "query", "create"}
+    scenarios.add("get 1, one client querying")
     for store in (("SQLite", "1"), ("PostgreSQL", "1"), ("PostgreSQL", "2")):
         for size in ("50", "200"):
             made = {scenario for backend, workers, n, scenario, _ in rows if (backend, workers, n) == (*store, size)}

@@ -496,14 +496,6 @@ class SqliteStore(ThreadedStore[SqliteSession]):
             session = self._local.session = SqliteSession(self._open(readonly=True), self.indexer, False)
         return session
 
-    def _run_read(self, work: Callable[[SqliteSession], T]) -> T:
-        session = self._reader_session()
-        session.db.execute("BEGIN")  # one snapshot for the whole unit
-        try:
-            return work(session)
-        finally:
-            session.db.execute("COMMIT")
-
     def _read_batch(self, jobs: list[Job[SqliteSession]]) -> None:
         try:
             session = self._reader_session()

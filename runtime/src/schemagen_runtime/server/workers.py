@@ -1,7 +1,7 @@
 """The threads a database store runs units of work on, off the event loop (store_api.Store's
 `read`/`write` and their `_now` forms), shared by every backend:
 
-- reader threads, each with a connection of its own (the backend's `_run_read`), so reads never
+- reader threads, each with a connection of its own (the backend's `_read_batch`), so reads never
   wait behind a writer's commit; a reader that finds no unit waiting calls the backend's
   `_reader_idle` before it sleeps (a backend may leave work for then, such as a read
   transaction's COMMIT, which otherwise travels with the thread's next unit);
@@ -155,7 +155,7 @@ class _Intake(Generic[S]):
 
 
 class ThreadedStore(Generic[S]):
-    """The read/write half of store_api.Store; a backend gives `_run_read` and `_commit_batch`."""
+    """The read/write half of store_api.Store; a backend gives `_read_batch` and `_commit_batch`."""
 
     thread_name = "store"
     readers = READERS  # reader threads (and connections) per process
@@ -169,20 +169,12 @@ class ThreadedStore(Generic[S]):
         self._read_intake: _Intake[S] = _Intake(self._reads)
         self._write_intake: _Intake[S] = _Intake(self._queue)
 
-    def _run_read(self, work: Callable[[S], T]) -> T:
-        """Runs `work` in one read transaction on this reader thread's connection."""
-        raise NotImplementedError
-
     def _read_batch(self, jobs: list[Job[S]]) -> None:
-        """Runs the units and records their outcomes (`succeed`/`fail`). A backend may run them in
-        one read transaction: they were all submitted before it began, so one snapshot taken then
-        answers each as well as a snapshot of its own would (nothing any of them waited for is
-        missing from it), for one BEGIN and COMMIT instead of one per unit."""
-        for job in jobs:
-            try:
-                job.succeed(self._run_read(job.work))
-            except BaseException as exc:  # the caller's to handle, as a pool's worker does
-                job.fail(exc)
+        """Runs the units on this reader thread's connection and records their outcomes
+        (`succeed`/`fail`), in one read transaction: they were all submitted before it began, so
+        one snapshot taken then answers each as well as a snapshot of its own would (nothing any
+        of them waited for is missing from it), for one BEGIN and COMMIT instead of one per unit."""
+        raise NotImplementedError
 
     def _reader_idle(self) -> None:
         """Called on a reader thread when no read is waiting, before it sleeps."""

@@ -231,6 +231,53 @@ def test_a_savepoint_rolls_back_only_its_own_changes(store: Store) -> None:
     assert names(store) == ["outer", "inner kept"]
 
 
+def test_savepoints_entered_with_nothing_written_between_them_roll_back_alike(store: Store) -> None:
+    """A savepoint entered with no change since the one around it shares it (one SAVEPOINT for a
+    unit, a set call and an object): rolling back to it undoes what the innermost one held, and
+    the state the transaction read before is what it reads after."""
+    (kept,) = items(store, {"name": "kept"})
+
+    def work(session: Session) -> tuple[str, str, str]:
+        with session.savepoint():
+            before = session.state(ITEM, for_update=True)
+            with session.savepoint():
+                with pytest.raises(KeyError), session.savepoint():
+                    session.put(ITEM, session.new_id(), {"name": "undone"})
+                    session.bump_state(ITEM)
+                    raise KeyError("undo")
+                after_rollback = session.state(ITEM, for_update=True)
+                session.put(ITEM, session.new_id(), {"name": "kept too"})
+            with pytest.raises(KeyError), session.savepoint():  # after a change: a savepoint of its own
+                session.delete(ITEM, kept)
+                raise KeyError("undo")
+            return before, after_rollback, session.bump_state(ITEM)
+
+    assert store.write_now(work) == ("0", "0", "1")  # the undone bump, undone
+    assert names(store) == ["kept", "kept too"]
+    assert store.read_now(lambda s: s.state(ITEM)) == "1"
+    # the next unit starts over: its own savepoint, its state read from the database
+    assert store.write_now(lambda s: (s.state(ITEM), s.bump_state(ITEM))) == ("1", "2")
+
+
+def test_a_create_on_sqlite_sends_one_savepoint_and_writes_ids_once_per_commit(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "one.sqlite3", Indexer())
+    try:
+        sent: list[str] = []
+        store._write_db.set_trace_callback(sent.append)
+
+        def work(session: Session) -> None:
+            with session.savepoint(), session.savepoint():  # a set call and its object, inside the unit's
+                session.put(ITEM, session.new_id(), {"name": "one"})
+                session.bump_state(ITEM)
+
+        store.write_now(work)
+        assert sum(s.startswith("SAVEPOINT") for s in sent) == 1
+        assert sum(s.startswith("RELEASE") for s in sent) == 1
+        assert sum("INSERT INTO counters" in s and "'id'" in s for s in sent) == 1
+    finally:
+        store.close()
+
+
 def test_a_read_unit_cannot_write(store: Store) -> None:
     with pytest.raises(ReadOnly):
         store.read_now(lambda s: s.put(ITEM, "x", {}))

@@ -50,8 +50,8 @@ import contextlib
 import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -61,6 +61,7 @@ from psycopg.pq import TransactionStatus
 
 from .jsonio import to_text
 from .pg_sql import expression_indexes, matching_sql, order_sql, partition_name, pg_json, pg_text
+from .savepoints import Savepoints
 from .sqlite_store import encode_id
 from .store_api import (
     AnchorNotFound,
@@ -225,7 +226,7 @@ class PgSession:
         self._ids = store.ids
         self._fresh: set[str] = set()  # ids minted in this transaction: no older entries to remove
         self.inserted: dict[str, int] = {}  # new objects per type since the writer last looked
-        self._depth = 0
+        self._savepoints = Savepoints(self._savepoint_command)
         # commands whose outcome nothing waits for (BEGIN, SAVEPOINT, RELEASE): sent in one round
         # trip with the next statement that returns something (psycopg's pipeline mode)
         self._pending: list[tuple[Any, Any]] = []
@@ -235,7 +236,14 @@ class PgSession:
         self._states: dict[str, int] = {}
 
     def defer(self, command: Any, params: Any = None) -> None:
+        if self.writable:
+            self._savepoints.wrote()
         self._pending.append((command, params))
+
+    def begin_write(self) -> None:
+        """A write transaction: its BEGIN is sent with its first statement."""
+        self._savepoints.reset()
+        self.defer(BEGIN_WRITE)
 
     def begin_unit(self) -> None:
         self.conflicted = False
@@ -276,7 +284,13 @@ class PgSession:
             self.conn.execute("ROLLBACK")
 
     def _execute(self, query: Any, params: Any = None, prepare: bool | None = None) -> psycopg.Cursor[Any]:
-        """`prepare=False`: planned for these values each time (a query's best plan depends on them)."""
+        """`prepare=False`: planned for these values each time (a query's best plan depends on them).
+        In a write session, any statement may change something (or lock it): Savepoints is told."""
+        if self.writable:
+            self._savepoints.wrote()
+        return self._run(query, params, prepare)
+
+    def _run(self, query: Any, params: Any = None, prepare: bool | None = None) -> psycopg.Cursor[Any]:
         try:
             if not self._pending:
                 return self.conn.execute(query, params, prepare=prepare)
@@ -411,22 +425,16 @@ class PgSession:
         if not self.writable:
             raise ReadOnly("a change inside a read unit")
 
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
+    def savepoint(self) -> AbstractContextManager[None]:
         self._writing()
-        self._depth += 1
-        name = sql.Identifier(f"sp{self._depth}")
-        self.defer(sql.SQL("SAVEPOINT {}").format(name))
-        try:
-            yield
-        except BaseException:
+        return self._savepoints.enter()
+
+    def _savepoint_command(self, command: str, rollback: bool) -> None:
+        if rollback:  # at once: the transaction may be in error, and states it read are undone
             self._states.clear()
-            self._execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(name))
-            self.defer(sql.SQL("RELEASE SAVEPOINT {}").format(name))
-            raise
-        finally:
-            self._depth -= 1
-        self.defer(sql.SQL("RELEASE SAVEPOINT {}").format(name))
+            self._run(command)
+        else:
+            self._pending.append((command, None))
 
     def put(self, type_: str, obj_id: str, doc: Doc) -> None:
         """One statement: the keys claimed first, and the document and its entries written only if
@@ -725,7 +733,7 @@ class PgStore(ThreadedStore[PgSession]):
         committing = False
         try:
             session = self._writing_session()
-            session.defer(BEGIN_WRITE)
+            session.begin_write()
             for job in batch:
                 session.begin_unit()
                 try:

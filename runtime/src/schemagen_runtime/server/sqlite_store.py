@@ -24,12 +24,13 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
 from .jsonio import to_text
+from .savepoints import Savepoints
 from .sqlite_sql import (
     SHARED_TABLE,
     TOP,
@@ -139,29 +140,6 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
     return db
 
 
-class _Savepoint:
-    """SqliteSession.savepoint: a class rather than a generator, as a write enters three or more."""
-
-    __slots__ = ("name", "session")
-
-    def __init__(self, session: SqliteSession) -> None:
-        self.session = session
-        self.name = ""
-
-    def __enter__(self) -> None:
-        session = self.session
-        session._depth += 1
-        self.name = f"sp{session._depth}"
-        session.db.execute("SAVEPOINT " + self.name)
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        session = self.session
-        session._depth -= 1
-        if kind is not None:
-            session.db.execute("ROLLBACK TO " + self.name)
-        session.db.execute("RELEASE " + self.name)
-
-
 class SqliteSession:
     """store_api.Session on one connection, inside the transaction its unit runs in."""
 
@@ -169,7 +147,12 @@ class SqliteSession:
         self.db = db
         self.indexer = indexer
         self.writable = writable
-        self._depth = 0
+        self._savepoints = Savepoints(self._savepoint_command)
+        # counters a write transaction has read, with their value as it stands in it: ids and
+        # creation order are counted here and written once, before the COMMIT (`end`); states are
+        # written as they change (a savepoint rolled back forgets them all: they are read again)
+        self._counters: dict[str, int] = {}
+        self._states: dict[str, int] = {}
         self.indexed = {type_: frozenset(fields) for type_, fields in indexer.indexed_fields().items()}
         self._tables = {type_: object_table(type_, True) for type_ in self.indexed}
         # ids `new_id` minted in this transaction: such an object has no row and no entries yet, so
@@ -257,8 +240,16 @@ class SqliteSession:
 
     def state(self, type_: str, for_update: bool = False) -> str:
         # for_update needs nothing more here: a write unit runs under BEGIN IMMEDIATE
-        row = self.db.execute("SELECT value FROM counters WHERE name = ?", ("state:" + type_,)).fetchone()
-        return str(int(row[0]) if row else 0)
+        if type_ in self._states:
+            return str(self._states[type_])
+        value = self._counter("state:" + type_)
+        if self.writable:
+            self._states[type_] = value
+        return str(value)
+
+    def _counter(self, name: str) -> int:
+        row = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else 0
 
     def referrers(self, target_type: str, target_id: str) -> dict[str, int]:
         rows = self.db.execute(
@@ -284,15 +275,34 @@ class SqliteSession:
     # -- writes -------------------------------------------------------------------------------------
 
     def begin(self) -> None:
-        """A new write transaction: nothing minted in an earlier one is new in it."""
+        """A new write transaction: nothing minted or counted in an earlier one is new in it."""
         self._fresh.clear()
+        self._counters.clear()
+        self._states.clear()
+        self._savepoints.reset()
+
+    def end(self) -> None:
+        """Before the COMMIT: the counters this transaction advanced, written."""
+        for name, value in sorted(self._counters.items()):
+            self.db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+        self._counters.clear()
 
     def _writing(self) -> None:
+        """Called before every change this session makes (a shared savepoint must not miss one)."""
         if not self.writable:
             raise ReadOnly("a change inside a read unit")
+        self._savepoints.wrote()
 
-    def savepoint(self) -> _Savepoint:
-        return _Savepoint(self)
+    def savepoint(self) -> AbstractContextManager[None]:
+        return self._savepoints.enter()
+
+    def _savepoint_command(self, command: str, rollback: bool) -> None:
+        if rollback:
+            self._states.clear()
+        self.db.execute(command)
 
     def put(self, type_: str, obj_id: str, doc: Doc) -> None:
         self._writing()
@@ -302,7 +312,7 @@ class SqliteSession:
             self._claim_keys(type_, obj_id, entries.keys)
             self._fresh.discard(obj_id)
             sql = f"INSERT INTO {self._table(type_)} (type, id, seq, doc) VALUES (?, ?, ?, ?)"
-            self.db.execute(sql, (type_, obj_id, self._bump("seq"), text))
+            self.db.execute(sql, (type_, obj_id, self._next("seq"), text))
             self._index(type_, obj_id, entries, keys=False)
             return
         with self.savepoint():
@@ -310,7 +320,7 @@ class SqliteSession:
             replaced = self.db.execute(sql, (text, type_, obj_id)).rowcount > 0
             if not replaced:
                 sql = f"INSERT INTO {self._table(type_)} (type, id, seq, doc) VALUES (?, ?, ?, ?)"
-                self.db.execute(sql, (type_, obj_id, self._bump("seq"), text))
+                self.db.execute(sql, (type_, obj_id, self._next("seq"), text))
             else:
                 self._unindex(type_, obj_id)
             self._index(type_, obj_id, entries)
@@ -352,22 +362,30 @@ class SqliteSession:
                     self.db.execute(sql, (namespace, value, type_, obj_id))
                 raise KeyTaken(key, *owner)
 
-    def _bump(self, name: str) -> int:
-        self._writing()
-        row = self.db.execute(
-            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 "
-            "RETURNING value",
-            (name,),
-        ).fetchone()
-        return int(row[0])
+    def _next(self, name: str) -> int:
+        """The counter's next value, counted in memory (`end` writes it): a number a rolled-back
+        savepoint took is not given out again, which ids and creation order do not need."""
+        if not self.writable:
+            raise ReadOnly("a change inside a read unit")
+        value = self._counters.get(name)
+        value = (self._counter(name) if value is None else value) + 1
+        self._counters[name] = value
+        return value
 
     def new_id(self) -> str:
-        obj_id = encode_id(self._bump("id"))
+        obj_id = encode_id(self._next("id"))
         self._fresh.add(obj_id)
         return obj_id
 
     def bump_state(self, type_: str) -> str:
-        return str(self._bump("state:" + type_))
+        self._writing()
+        row = self.db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 "
+            "RETURNING value",
+            ("state:" + type_,),
+        ).fetchone()
+        value = self._states[type_] = int(row[0])
+        return str(value)
 
     # -- start-up -----------------------------------------------------------------------------------
 
@@ -462,6 +480,7 @@ class SqliteStore(ThreadedStore[SqliteSession]):
             self._write_db.execute("PRAGMA journal_mode=WAL")
             self._write_db.executescript(_SCHEMA)
             self._write_session = SqliteSession(self._write_db, indexer, True)  # the writer thread's
+            self._write_session.begin()
             self._transaction(self._write_db, self._write_session.prepare)
         except StoreError:
             self.close()
@@ -527,6 +546,7 @@ class SqliteStore(ThreadedStore[SqliteSession]):
                         outcomes.append((True, job.work(session)))
                 except BaseException as exc:  # this unit alone is rolled back; the others still commit
                     outcomes.append((False, exc))
+            session.end()
             session.db.execute("COMMIT")
         except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch is kept
             if session.db.in_transaction:

@@ -52,6 +52,10 @@ def server(args: argparse.Namespace) -> bool:
     print("           PostgreSQL with 2 processes >= 1.6x the get throughput of 1")
     for line in server_bench.baseline_lines(result):
         print(line)
+    if result.slow_plans:
+        print(f"  PostgreSQL statements over {server_bench.SLOW_MS} ms: {len(result.slow_plans)}; the slowest plan:")
+        slowest = max(result.slow_plans, key=server_bench.plan_ms)
+        print("\n".join("    " + line for line in slowest.splitlines()))
     for failure in result.failures:
         print(f"  FAILED {failure}")
     return not result.failures

@@ -22,6 +22,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -212,6 +213,7 @@ class ServerResult:
     baselines: list[Baseline] = field(default_factory=list)
     peak_mb: dict[tuple[str, int, int], list[float]] = field(default_factory=dict)  # per process
     failures: list[str] = field(default_factory=list)  # a backend that could not be measured, and why
+    slow_plans: list[str] = field(default_factory=list)  # PostgreSQL's plans of statements over SLOW_MS
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,10 @@ def run(settings: Settings, report: Callable[[str], None] = print) -> ServerResu
                     lambda seconds: raw_baselines.pg_commits(raw_dsn, seconds),
                     lambda type_: raw_baselines.pg_query_ms(dsn, type_, PLAIN_QUERY),
                 )
-                _backend_runs("PostgreSQL", dsn, settings.pg_workers, settings, bare, result, report, raw)
+                try:
+                    _backend_runs("PostgreSQL", dsn, settings.pg_workers, settings, bare, result, report, raw)
+                finally:
+                    result.slow_plans += slow_plans(pg.log.read_text(errors="replace"))
         except RuntimeError as exc:
             result.failures.append(f"PostgreSQL: {exc}")
     return result
@@ -389,9 +394,32 @@ def baseline_lines(result: ServerResult) -> list[str]:
     return lines
 
 
+SLOW_MS = 100  # a statement that takes longer has its plan logged by auto_explain and reported
+
+
+def slow_plans(log: str) -> list[str]:
+    """The plans auto_explain logged: each entry from its `duration:` line to the next log line."""
+    plans: list[str] = []
+    for line in log.splitlines():
+        if "LOG:  duration:" in line and "plan:" in line:
+            plans.append(line)
+        elif plans and not line[:4].isdigit() and line.strip():  # the plan's lines, indented
+            plans[-1] += "\n" + line
+    return plans
+
+
+def plan_ms(plan: str) -> float:
+    """The duration a slow_plans entry gives."""
+    found = re.search(r"duration: ([0-9.]+) ms", plan)
+    return float(found.group(1)) if found else 0.0
+
+
 def _postgres() -> AbstractContextManager[Any]:
     """A throw-away PostgreSQL cluster with fsync on (tests/pg_service.py, shared with the tests)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from pg_service import PgService
 
-    return PgService.start(fsync=True)
+    # auto_explain in every session: the plan of a statement over SLOW_MS goes to the server's log
+    # (no EXPLAIN ANALYZE, so statements under it cost nothing more)
+    slow = {"session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": f"{SLOW_MS}ms"}
+    return PgService.start(fsync=True, settings=slow)

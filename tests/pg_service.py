@@ -18,7 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +86,10 @@ class PgService:
 
     @classmethod
     @contextmanager
-    def start(cls, fsync: bool = True) -> Iterator[PgService]:
+    def start(cls, fsync: bool = True, settings: Mapping[str, str] | None = None) -> Iterator[PgService]:
         """A running cluster for the `with` block, stopped and deleted after it. `fsync=False` trades
-        crash safety (irrelevant for a throw-away cluster) for speed; the benchmark keeps it on."""
+        crash safety (irrelevant for a throw-away cluster) for speed; the benchmark keeps it on.
+        `settings`: more server settings (name -> value)."""
         bindir = find_bindir()
         if bindir is None or not (bindir / "pg_ctl").exists():
             raise PgServiceError("PostgreSQL's server binaries are not installed: run `make postgres`")
@@ -113,6 +114,7 @@ class PgService:
                 f"-c unix_socket_directories={root}",
                 "-c max_connections=200",
                 f"-c fsync={'on' if fsync else 'off'}",
+                *(f"-c {name}={value}" for name, value in (settings or {}).items()),
             ]
             service._run(
                 "pg_ctl", ["-D", str(service.data), "-l", str(service.log), "-o", " ".join(options), "-w", "start"]

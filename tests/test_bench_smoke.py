@@ -9,8 +9,11 @@ import re
 import subprocess
 import sys
 
+import psycopg
 from conftest import REPO_ROOT
 from pg_service import PgService
+
+from bench import server_bench
 
 
 def _bench(only: str) -> str:
@@ -62,3 +65,17 @@ def test_generation_and_start_up_figures_are_made() -> None:
 def test_model_figures_are_made() -> None:
     out = _bench("models")
     assert out.count("\n  SpamDnsblSettings") == 1 and "Action ClassifySpam" in out, out
+
+
+def test_the_plan_of_a_slow_postgresql_statement_is_reported(postgres: PgService) -> None:
+    """The bench's cluster logs the plan of every statement over SLOW_MS; slow_plans finds it."""
+    with server_bench._postgres() as pg:
+        with psycopg.connect(pg.create_database("slow")) as conn:
+            conn.execute("SELECT 1").fetchall()  # a fast one: not logged
+            conn.execute(
+                "SELECT pg_sleep(%s), count(*) FROM generate_series(1, 10)", (1.5 * server_bench.SLOW_MS / 1000,)
+            )
+        plans = server_bench.slow_plans(pg.log.read_text(errors="replace"))
+    assert len(plans) == 1, plans
+    assert "pg_sleep" in plans[0] and "Function Scan on generate_series" in plans[0]
+    assert server_bench.plan_ms(plans[0]) >= 1.5 * server_bench.SLOW_MS

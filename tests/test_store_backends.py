@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from schemagen_runtime.server.jsonio import to_text
 from schemagen_runtime.server.pgstore import PgSession, PgStore
 from schemagen_runtime.server.sqlite_store import SqliteSession, SqliteStore
 from schemagen_runtime.server.store_api import (
+    FEW_WORDS,
     All,
     AnchorNotFound,
     Compare,
@@ -47,6 +49,7 @@ from schemagen_runtime.server.store_api import (
     StoreError,
     TextMatch,
     UniqueKey,
+    few_text_matches,
 )
 
 ITEM = "Item"
@@ -874,12 +877,49 @@ def test_postgresql_queries_on_indexed_fields_use_the_expression_indexes(pg_data
         store.close()
 
 
-def _explain(session: Session, query: Query) -> str:
+def test_a_text_matching_few_objects_is_found_from_its_words_whatever_the_sort(store: Store) -> None:
+    """Text matching few objects (the newest, say): found from the words index and sorted, not by
+    walking every object in the sort's order and testing each (on PostgreSQL, a plan chosen on
+    statistics could do that, and it costs a walk of them all when the matches sort last).
+    Text matching many: either way, the same answers."""
+    many = FEW_WORDS + 100
+
+    def fill(session: Session) -> None:
+        for k in range(many):
+            session.put(ITEM, session.new_id(), {"name": f"common {k:05d}"})
+        for k in range(20):
+            session.put(ITEM, session.new_id(), {"name": f"rare {k:05d}"})
+
+    store.write_now(fill)
+    rare, common = Query(ITEM, TextMatch("text", ("rare",))), Query(ITEM, TextMatch("text", ("comm",)))
+    count = {"rare": 20, "comm": FEW_WORDS}  # the common word counted to FEW_WORDS only
+
+    def decide(session: Session) -> tuple[bool, bool]:
+        counter = session._count_words  # type: ignore[attr-defined]
+        assert {w: counter(ITEM, "text", w) for w in count} == count
+        return few_text_matches(rare, partial(counter, ITEM)), few_text_matches(common, partial(counter, ITEM))
+
+    assert store.read_now(decide) == (True, False)
+    assert names(store, rare.where, limit=3) == ["rare 00000", "rare 00001", "rare 00002"]
+    assert names(store, rare.where, SortKey("name", ascending=False), limit=2) == ["rare 00019", "rare 00018"]
+    assert names(store, common.where, SortKey("name", ascending=False), limit=2) == [
+        f"common {many - 1:05d}",
+        f"common {many - 2:05d}",
+    ]
+    assert names(store, All((common.where, TextMatch("text", ("rare",)))), limit=2) == []
+    if isinstance(store, PgStore):  # the ids come first (an InitPlan), then the objects by id
+        plan = store.read_now(lambda s: _explain(s, Query(ITEM, rare.where, limit=3), words_first=True))
+        assert "InitPlan" in plan and "Semi Join" not in plan, plan
+
+
+def _explain(session: Session, query: Query, words_first: bool = False) -> str:
     from schemagen_runtime.server.pg_sql import matching_sql, order_sql
 
     params: list[Any] = []
     statement = psycopg.sql.SQL("EXPLAIN SELECT id FROM ({}) AS m ORDER BY {} LIMIT {}").format(
-        matching_sql(query, params, "id, seq, doc"), order_sql(query.sort, icu=True), psycopg.sql.Literal(query.limit)
+        matching_sql(query, params, "id, seq, doc", words_first),
+        order_sql(query.sort, icu=True),
+        psycopg.sql.Literal(query.limit),
     )
     conn: psycopg.Connection[Any] = session.conn  # type: ignore[attr-defined]
     return "\n".join(r[0] for r in conn.execute(statement, params))

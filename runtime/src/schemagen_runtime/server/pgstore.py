@@ -52,6 +52,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -60,10 +61,11 @@ from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
 
 from .jsonio import to_text
-from .pg_sql import expression_indexes, matching_sql, order_sql, partition_name, pg_json, pg_text
+from .pg_sql import expression_indexes, matching_sql, order_sql, partition_name, pg_json, pg_text, prefix_end
 from .savepoints import Savepoints
 from .sqlite_store import encode_id
 from .store_api import (
+    FEW_WORDS,
     AnchorNotFound,
     Doc,
     IndexEntries,
@@ -74,6 +76,7 @@ from .store_api import (
     ReadOnly,
     StoreError,
     UniqueKey,
+    few_text_matches,
 )
 from .workers import Job, ThreadedStore
 
@@ -357,7 +360,8 @@ class PgSession:
 
     def query(self, query: Query) -> QueryResult:
         params: list[Any] = []
-        matching = matching_sql(query, params, "id, seq, doc")
+        words_first = few_text_matches(query, partial(self._count_words, query.type))
+        matching = matching_sql(query, params, "id, seq, doc", words_first)
         order = order_sql(query.sort, self.icu)
         total: int | None = None
         if query.calculate_total or (query.anchor is None and query.position < 0):
@@ -380,6 +384,15 @@ class PgSession:
         page = sql.SQL("SELECT id FROM ({}) AS m ORDER BY {} LIMIT %s OFFSET %s").format(matching, order)
         ids = [r[0] for r in self._read(query.type, page, (*params, query.limit, start), prepare=False)]
         return QueryResult(ids, start, total)
+
+    def _count_words(self, type_: str, index: str, word: str) -> int:
+        """How many words of the type's `index` begin with `word`, counted to FEW_WORDS at most."""
+        word = pg_text(word)
+        end = prefix_end(word)
+        upper = " AND word < %s" if end else ""
+        count = f"SELECT count(*) FROM (SELECT 1 FROM words WHERE type = %s AND idx = %s AND word >= %s{upper} LIMIT %s) AS w"
+        row = self._read(type_, count, (type_, index, word, *((end,) if end else ()), FEW_WORDS)).fetchone()
+        return int(row[0]) if row else 0
 
     def state(self, type_: str, for_update: bool = False) -> str:
         if type_ in self._states:

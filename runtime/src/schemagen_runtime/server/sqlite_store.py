@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ from .sqlite_sql import (
     sort_index,
 )
 from .store_api import (
+    FEW_WORDS,
     AnchorNotFound,
     Doc,
     IndexEntries,
@@ -52,9 +54,8 @@ from .store_api import (
     QueryResult,
     ReadOnly,
     StoreError,
-    TextMatch,
     UniqueKey,
-    iter_conditions,
+    few_text_matches,
 )
 from .workers import Job, ThreadedStore
 
@@ -101,7 +102,6 @@ _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 # i;ascii-casemap (RFC 4790) folds A-Z only
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 BUSY_TIMEOUT_MS = 30_000  # another process's write transaction is waited for this long
-FEW_WORDS = 1000  # a text condition matching fewer objects is run from the words index, then sorted
 INDEX_LAYOUT = "sqlite-side-tables-1"  # bump when what the side tables hold changes
 
 
@@ -193,7 +193,7 @@ class SqliteSession:
     def query(self, query: Query) -> QueryResult:
         query = _bounded(query)
         index = sort_index(query, self.indexed.get(query.type, frozenset()))
-        if index is not None and self._few_text_matches(query):
+        if index is not None and few_text_matches(query, partial(self._count_words, query.type)):
             index = None  # the words index finds them; sorting a few beats walking every row in order
         if index is not None:
             try:
@@ -202,20 +202,10 @@ class SqliteSession:
                 pass
         return self._query(query, None)
 
-    def _few_text_matches(self, query: Query) -> bool:
-        """Whether a word of the query's text conditions begins fewer than FEW_WORDS words of the type."""
-        leaves = [] if query.where is None else iter_conditions(query.where)
-        for c in leaves:
-            if isinstance(c, TextMatch):
-                for word in c.words:
-                    sql = (
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM words WHERE type = ? AND idx = ? AND word >= ? "
-                        "AND word < ? LIMIT ?)"
-                    )
-                    args = (query.type, c.index, word, word + TOP + TOP, FEW_WORDS)
-                    if int(self.db.execute(sql, args).fetchone()[0]) < FEW_WORDS:
-                        return True
-        return False
+    def _count_words(self, type_: str, index: str, word: str) -> int:
+        """How many words of the type's `index` begin with `word`, counted to FEW_WORDS at most."""
+        sql = "SELECT COUNT(*) FROM (SELECT 1 FROM words WHERE type = ? AND idx = ? AND word >= ? AND word < ? LIMIT ?)"
+        return int(self.db.execute(sql, (type_, index, word, word + TOP + TOP, FEW_WORDS)).fetchone()[0])
 
     def _query(self, query: Query, index: str | None) -> QueryResult:
         params: list[Any] = []

@@ -53,9 +53,11 @@ def server(args: argparse.Namespace) -> bool:
     for line in server_bench.baseline_lines(result):
         print(line)
     if result.slow_plans:
-        print(f"  PostgreSQL statements over {server_bench.SLOW_MS} ms: {len(result.slow_plans)}; the slowest plan:")
-        slowest = max(result.slow_plans, key=server_bench.plan_ms)
-        print("\n".join("    " + line for line in slowest.splitlines()))
+        print(f"  PostgreSQL statements over {server_bench.SLOW_MS} ms: {len(result.slow_plans)}; the slowest of each:")
+        for text, plans in server_bench.by_statement(result.slow_plans).items():
+            slowest = max(plans, key=server_bench.plan_ms)
+            print(f"  {len(plans)} x, the slowest {server_bench.plan_ms(slowest):.0f} ms: {text[:160]}")
+            print("\n".join("    " + line for line in slowest.splitlines()[2:14]))  # the plan's top
     for failure in result.failures:
         print(f"  FAILED {failure}")
     return not result.failures

@@ -414,6 +414,15 @@ def plan_ms(plan: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def by_statement(plans: list[str]) -> dict[str, list[str]]:
+    """slow_plans entries per statement (its query text), the statement slowest at its worst first."""
+    groups: dict[str, list[str]] = {}
+    for plan in plans:
+        found = re.search(r"Query Text: (.*)", plan)
+        groups.setdefault(found.group(1) if found else "?", []).append(plan)
+    return dict(sorted(groups.items(), key=lambda item: -max(map(plan_ms, item[1]))))
+
+
 def _postgres() -> AbstractContextManager[Any]:
     """A throw-away PostgreSQL cluster with fsync on (tests/pg_service.py, shared with the tests)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))

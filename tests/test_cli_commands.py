@@ -296,6 +296,19 @@ def test_version_and_usage_errors_exit_2(server: Server) -> None:
     assert "did you mean 'query'" in run(server, "qury", "domain").stderr
 
 
+def test_flags_are_taken_only_as_spelled_in_full(server: Server) -> None:
+    """As clap (the real stalwart-cli) does: `--lim` is not `--limit`, `--ur` is not `--url`."""
+    for argv, flag, meant in (
+        (["query", "domain", "--lim", "5"], "--lim", "--limit"),
+        (["--ur", server.url, "query", "domain"], "--ur", "--url"),
+        (["get", "domain", "x", "--field=name"], "--field", "--fields"),
+    ):
+        done = run(server, *argv)
+        assert done.returncode == 2, (argv, done.stderr)
+        assert done.stderr.startswith(f"error: unknown flag '{flag}' (did you mean '{meant}'?)"), done.stderr
+    assert run(server, "query", "domain", "--limit", "5").returncode == 0
+
+
 def test_did_you_mean_for_objects_variants_and_fields(server: Server) -> None:
     obj = run(server, "get", "spam-dnsbl-setings")
     assert obj.returncode == 1 and "did you mean 'spam-dnsbl-settings'" in obj.stderr

@@ -89,6 +89,13 @@ class CliSpec:
 
 
 class _Parser(argparse.ArgumentParser):
+    """Flags only as spelled in full, as the real stalwart-cli (clap) takes them: an abbreviation
+    argparse would expand today could name another flag once a schema adds one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise CommandLineError(message)
 
@@ -771,17 +778,49 @@ def _choice_hint(message: str, spec: CliSpec) -> str:
     return message + did_you_mean(word, COMMANDS)
 
 
+def _flags(parser: argparse.ArgumentParser, argv: Sequence[str]) -> set[str]:
+    """The long flags the command line can use: the top parser's and its command's (every
+    command's while it names none)."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(f for f in action.option_strings if f.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            named = [action.choices[a] for a in argv if a in action.choices][:1] or action.choices.values()
+            for command in named:
+                found |= _flags(command, ())
+    return found
+
+
+def _unknown_flag(argv: Sequence[str], flags: set[str]) -> str | None:
+    """The first `--flag` no command has (argparse, meeting one before the command, complains of
+    the command instead: `--ur URL get ...` would be "invalid choice: URL")."""
+    for arg in argv:
+        if arg == "--":
+            break
+        name = arg.split("=", 1)[0]
+        if name.startswith("--") and name not in flags:
+            return name
+    return None
+
+
 def run(spec: CliSpec, argv: Sequence[str] | None = None) -> int:
     no_color = "--no-color" in (sys.argv[1:] if argv is None else argv)
     err = Style.for_stream(sys.stderr, no_color)
     command = "request"
+    parser = build_parser(spec)
     try:
-        args = build_parser(spec).parse_args(argv)
+        args = parser.parse_args(argv)
         command = args.command
         check_text(args)
         getattr(Cli(spec, args), args.command)()
     except CommandLineError as exc:
-        print(f"{err.red('error:')} {one_line(_choice_hint(str(exc), spec))}", file=sys.stderr)
+        given = sys.argv[1:] if argv is None else argv
+        flags = _flags(parser, given)
+        flag = _unknown_flag(given, flags)
+        message = _choice_hint(str(exc), spec)
+        if flag:  # matched without the dashes, which every flag shares
+            message = f"unknown flag {flag!r}{did_you_mean(flag[2:], (f[2:] for f in flags), '--')}"
+        print(f"{err.red('error:')} {one_line(message)}", file=sys.stderr)
         print(f"usage: see `{spec.program} --help`", file=sys.stderr)
         return 2
     except SetError as exc:  # a refused object: the real CLI's block, then one line saying what failed

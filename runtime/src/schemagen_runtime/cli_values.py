@@ -27,12 +27,13 @@ class CommandLineError(UsageError):
     """The command line itself does not parse (unknown command, missing argument): exit status 2."""
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'x'?)` when a choice is close to `word` (case aside), else ""."""
+def did_you_mean(word: str, choices: Iterable[str], prefix: str = "") -> str:
+    """` (did you mean 'x'?)` when a choice is close to `word` (case aside), else "". `prefix`:
+    what every choice is shown with but is not compared on (the dashes of a flag)."""
     options = list(choices)
     lowered = {c.lower(): c for c in options}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+    return f" (did you mean {prefix + lowered[close[0]]!r}?)" if close else ""
 
 
 @dataclass(frozen=True)

@@ -284,6 +284,20 @@ def test_describe_objects_and_enums_with_filters_and_sorts(server: Server) -> No
     assert none.returncode == 1 and "did you mean 'domain'" in none.stderr
 
 
+def test_describe_a_type_an_object_nests(server: Server) -> None:
+    """`list<Credential>` in Account's fields: `describe credential` shows what one holds, per variant."""
+    assert "Credential[]" in ok(server, "describe", "account")
+    out = ok(server, "describe", "credential")
+    assert out.startswith("Credential (type)") and "@type ApiKey (api-key)" in out
+    api_key = out.split("@type ApiKey")[1].split("@type")[0]
+    assert "secret" in api_key and "server-set, secret" in api_key and "Filters:" not in out
+    described = json.loads(ok(server, "describe", "Credential", "--json"))
+    assert described["name"] == "Credential" and described["kind"] == "type"
+    variants = [title.split(" ")[1] for title, _ in described["sections"]]
+    assert {"Password", "AppPassword", "ApiKey"} <= set(variants)
+    assert "did you mean 'credential'" in run(server, "describe", "credentail").stderr.lower()
+
+
 # -- item 3: what a person expects at a terminal -------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import Enum, Field, Object, Registry
+from ..ir import Enum, Field, Object, Registry, Schema, TypeRef
 from ..names import kebab, python_module
 from ..render import render
 from ..rendered import RenderedFile
@@ -99,10 +99,9 @@ def describe_enum(enum: Enum) -> dict[str, Any]:
     }
 
 
-def describe_table(registry: Registry, obj: Object) -> dict[str, Any]:
-    """The rows `describe` prints: the pages' type displays and notes (type_display.py) as text."""
-    schema = obj.schema
-    assert schema is not None
+def _sections(registry: Registry, schema: Schema) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """(title, rows) per variant of a union (one untitled section otherwise): the pages' type
+    displays and notes (type_display.py) as text."""
 
     def description(f: Field) -> str:
         text = plain(f.description)
@@ -130,11 +129,45 @@ def describe_table(registry: Registry, obj: Object) -> dict[str, Any]:
         ]
     else:
         sections = [("", rows(schema.fields))]
-    out: dict[str, Any] = {"kind": obj.kind, "description": obj.description, "sections": sections}
+    return sections
+
+
+def describe_table(registry: Registry, obj: Object) -> dict[str, Any]:
+    """The rows `describe` prints: the pages' type displays and notes (type_display.py) as text."""
+    assert obj.schema is not None
+    out: dict[str, Any] = {
+        "kind": obj.kind,
+        "description": obj.description,
+        "sections": _sections(registry, obj.schema),
+    }
     if not obj.is_singleton:
         out["filters"] = list_filters(registry, obj)
         out["sort"] = sort_fields(registry, obj)
     return out
+
+
+def nested_types(registry: Registry, objects: tuple[Object, ...]) -> dict[str, dict[str, Any]]:
+    """`describe` of every type the objects' fields nest (`Credential[]`, `object<DkimManagement>`):
+    its fields, or its variants' fields, as for an object."""
+    found: dict[str, Schema] = {}
+
+    def visit(schema: Schema) -> None:
+        variants = [registry.schemas[v.type] for v in schema.variants if v.type]
+        for f in [f for s in (schema, *variants) for f in s.fields]:
+            t: TypeRef | None = f.type
+            while t is not None:
+                if t.kind in ("object", "objectList") and t.target and t.target not in found:
+                    found[t.target] = registry.schemas[t.target]
+                    visit(found[t.target])
+                t = t.item
+
+    for obj in objects:
+        if obj.schema is not None:
+            visit(obj.schema)
+    return {
+        name: {"kind": "type", "description": plain(schema.description), "sections": _sections(registry, schema)}
+        for name, schema in sorted(found.items())
+    }
 
 
 def outputs(registry: Registry) -> list[RenderedFile]:
@@ -163,6 +196,7 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         for o in managed
     )
     describe = {o.name: describe_table(registry, o) for o in managed}
+    types = nested_types(registry, managed)
     enums = {name: describe_enum(e) for name, e in registry.enums.items() if not e.placeholder}
     sources = registry.sources
     # the docstring's example: the first singleton's get (else the first object's query)
@@ -180,7 +214,7 @@ def outputs(registry: Registry) -> list[RenderedFile]:
         ),
         RenderedFile(
             f"{base}/cli_describe.py",
-            render("python/package/cli_describe.py.jinja", describe=describe, enums=enums),
+            render("python/package/cli_describe.py.jinja", describe=describe, enums=enums, types=types),
             sources,
         ),
     ]

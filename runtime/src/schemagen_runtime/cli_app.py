@@ -18,7 +18,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -78,6 +78,7 @@ class CliSpec:
     registry: Callable[[], Registry]
     describe: Callable[[], Mapping[str, Any]]  # loaded only by `describe`
     enums: Callable[[], Mapping[str, Any]] = dict
+    types: Callable[[], Mapping[str, Any]] = dict  # the types objects nest, as `describe` prints them
     default_url: str = "http://127.0.0.1:8080"
     version: str = ""
     env_prefix: str = ""  # the global flags' environment variables are <env_prefix>_URL, ...; "" = from program
@@ -89,8 +90,8 @@ class CliSpec:
 
 
 class _Parser(argparse.ArgumentParser):
-    """Flags only as spelled in full, as the real stalwart-cli (clap) takes them: an abbreviation
-    argparse would expand today could name another flag once a schema adds one."""
+    """Flags only as spelled in full, as clap-based CLIs take them: an abbreviation argparse would
+    expand today could name another flag once a schema adds one."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
@@ -706,17 +707,20 @@ class Cli:
         try:
             cli_obj, _, _ = self.resolve(self.args.object)
         except UsageError:
-            if self.describe_enum(self.args.object):
+            if self.describe_enum(self.args.object) or self.describe_type(self.args.object):
                 return
-            names = [o.command for o in self.spec.objects] + list(self.spec.enums())
+            names = [o.command for o in self.spec.objects] + list(self.spec.enums()) + list(self.spec.types())
             hint = did_you_mean(self.args.object, names)
-            raise UsageError(f"no object or enum named {self.args.object!r}{hint}") from None
-        doc = docs[cli_obj.name]
+            raise UsageError(f"no object, type or enum named {self.args.object!r}{hint}") from None
+        self.print_described(cli_obj.name, docs[cli_obj.name])
+
+    def print_described(self, name: str, doc: Mapping[str, Any]) -> None:
+        """An object's or a nested type's description, fields (per variant) and query keys."""
         if self.json_out:
             emit_json(doc)
             return
         style = self.out_style
-        emit(f"{style.bold(cli_obj.name)} ({doc['kind']}): {doc['description']}")
+        emit(f"{style.bold(name)} ({doc['kind']})" + (f": {doc['description']}" if doc["description"] else ""))
         for title, fields in doc["sections"]:
             emit(f"\n{title}" if title else "")
             if fields:
@@ -727,10 +731,20 @@ class Cli:
         if doc.get("sort"):
             emit(f"\n{style.bold('Sort by:')} {', '.join(doc['sort'])}")
 
+    def _named(self, text: str, names: Iterable[str]) -> str | None:
+        wanted = _canonical(text, self.spec.namespace)
+        return next((n for n in names if n.lower() == wanted or n.replace("-", "").lower() == wanted), None)
+
+    def describe_type(self, text: str) -> bool:
+        types = self.spec.types()
+        name = self._named(text, types)
+        if name is not None:
+            self.print_described(name, {"name": name, **types[name]} if self.json_out else types[name])
+        return name is not None
+
     def describe_enum(self, text: str) -> bool:
         enums = self.spec.enums()
-        wanted = _canonical(text, self.spec.namespace)
-        name = next((n for n in enums if n.lower() == wanted or n.replace("-", "").lower() == wanted), None)
+        name = self._named(text, enums)
         if name is None:
             return False
         doc = enums[name]

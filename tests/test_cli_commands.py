@@ -320,6 +320,10 @@ def test_flags_are_taken_only_as_spelled_in_full(server: Server) -> None:
         done = run(server, *argv)
         assert done.returncode == 2, (argv, done.stderr)
         assert done.stderr.startswith(f"error: unknown flag '{flag}' (did you mean '{meant}'?)"), done.stderr
+    misplaced = run(server, "--limit", "3", "query", "domain")  # argparse blamed "3", an unknown command
+    assert misplaced.stderr.startswith("error: unknown flag '--limit' (it goes after its command)"), misplaced.stderr
+    value = run(server, "query", "domain", "--where", "--x y", "--limit", "abc")  # "--x y" is a value
+    assert value.returncode == 2 and "--limit: invalid int value: 'abc'" in value.stderr, value.stderr
     assert run(server, "query", "domain", "--limit", "5").returncode == 0
 
 

@@ -49,7 +49,7 @@ from schemagen_runtime.server.store_api import (
     StoreError,
     TextMatch,
     UniqueKey,
-    few_text_matches,
+    rare_words,
 )
 
 ITEM = "Item"
@@ -341,6 +341,56 @@ def _fail_a_statement(session: Session) -> None:
     except (sqlite3.Error, psycopg.Error):
         return
     raise AssertionError("the statement ran")
+
+
+def test_a_write_unit_whose_statement_failed_fails_alone_even_when_a_savepoint_follows(store: Store) -> None:
+    """A call's statement fails and the unit goes on into a savepoint (the next /set call): on
+    PostgreSQL that savepoint cannot even be opened in the failed transaction, and rolling back to
+    it fails too. The unit's own savepoint still undoes it, and the unit next to it is kept."""
+
+    def good(session: Session) -> str:
+        name = f"kept {len(session.all(ITEM))}"
+        session.put(ITEM, session.new_id(), {"name": name})
+        return name
+
+    def bad(session: Session) -> str:
+        session.put(ITEM, session.new_id(), {"name": "undone"})
+        _fail_a_statement(session)
+        with contextlib.suppress(Exception), session.savepoint():
+            session.state(ITEM, for_update=True)
+            session.put(ITEM, session.new_id(), {"name": "undone too"})
+        return "bad"
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(store.write(good), store.write(bad), store.write(good), return_exceptions=True)
+
+    first, second, third = asyncio.run(run())
+    if isinstance(store, PgStore):  # SQLite goes on after a refused statement, as the unit did
+        assert isinstance(second, StoreError), second
+        assert names(store) == [first, third] == ["kept 0", "kept 1"]
+    else:
+        assert second == "bad" and names(store) == [first, "undone", "undone too", third] and third == "kept 3"
+
+
+def test_a_commit_postgresql_turns_into_a_rollback_is_an_error(pg_database: str) -> None:
+    """COMMIT of a transaction in error is answered ROLLBACK (psycopg raises nothing): the units
+    of it must hear that nothing was kept, not that they succeeded."""
+    schema = f"t{next(_schemas)}"
+    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    store = PgStore(dsn, Indexer())
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            session = PgSession(conn, store, writable=True)
+            session.begin_write()
+            session.put(ITEM, session.new_id(), {"name": "lost"})
+            _fail_a_statement(session)
+            with pytest.raises(StoreError, match="rolled back"):
+                session.finish()
+        assert names(store) == []
+    finally:
+        store.close()
 
 
 def test_reads_of_one_loop_turn_fail_alone(store: Store) -> None:
@@ -894,12 +944,13 @@ def test_a_text_matching_few_objects_is_found_from_its_words_whatever_the_sort(s
     rare, common = Query(ITEM, TextMatch("text", ("rare",))), Query(ITEM, TextMatch("text", ("comm",)))
     count = {"rare": 20, "comm": FEW_WORDS}  # the common word counted to FEW_WORDS only
 
-    def decide(session: Session) -> tuple[bool, bool]:
+    def decide(session: Session) -> frozenset[tuple[str, str]]:
         counter = session._count_words  # type: ignore[attr-defined]
         assert {w: counter(ITEM, "text", w) for w in count} == count
-        return few_text_matches(rare, partial(counter, ITEM)), few_text_matches(common, partial(counter, ITEM))
+        both = Query(ITEM, All((rare.where, common.where)))  # type: ignore[arg-type]
+        return rare_words(both, partial(counter, ITEM))
 
-    assert store.read_now(decide) == (True, False)
+    assert store.read_now(decide) == {("text", "rare")}  # the common word keeps its own plan
     assert names(store, rare.where, limit=3) == ["rare 00000", "rare 00001", "rare 00002"]
     assert names(store, rare.where, SortKey("name", ascending=False), limit=2) == ["rare 00019", "rare 00018"]
     assert names(store, common.where, SortKey("name", ascending=False), limit=2) == [
@@ -908,16 +959,16 @@ def test_a_text_matching_few_objects_is_found_from_its_words_whatever_the_sort(s
     ]
     assert names(store, All((common.where, TextMatch("text", ("rare",)))), limit=2) == []
     if isinstance(store, PgStore):  # the ids come first (an InitPlan), then the objects by id
-        plan = store.read_now(lambda s: _explain(s, Query(ITEM, rare.where, limit=3), words_first=True))
+        plan = store.read_now(lambda s: _explain(s, Query(ITEM, rare.where, limit=3), frozenset({("text", "rare")})))
         assert "InitPlan" in plan and "Semi Join" not in plan, plan
 
 
-def _explain(session: Session, query: Query, words_first: bool = False) -> str:
+def _explain(session: Session, query: Query, rare: frozenset[tuple[str, str]] = frozenset()) -> str:
     from schemagen_runtime.server.pg_sql import matching_sql, order_sql
 
     params: list[Any] = []
     statement = psycopg.sql.SQL("EXPLAIN SELECT id FROM ({}) AS m ORDER BY {} LIMIT {}").format(
-        matching_sql(query, params, "id, seq, doc", words_first),
+        matching_sql(query, params, "id, seq, doc", rare),
         order_sql(query.sort, icu=True),
         psycopg.sql.Literal(query.limit),
     )

@@ -792,28 +792,41 @@ def _choice_hint(message: str, spec: CliSpec) -> str:
     return message + did_you_mean(word, COMMANDS)
 
 
-def _flags(parser: argparse.ArgumentParser, argv: Sequence[str]) -> set[str]:
-    """The long flags the command line can use: the top parser's and its command's (every
-    command's while it names none)."""
-    found: set[str] = set()
-    for action in parser._actions:
-        found.update(f for f in action.option_strings if f.startswith("--"))
-        if isinstance(action, argparse._SubParsersAction):
-            named = [action.choices[a] for a in argv if a in action.choices][:1] or action.choices.values()
-            for command in named:
-                found |= _flags(command, ())
-    return found
+def _long_flags(parser: argparse.ArgumentParser) -> dict[str, bool]:
+    """The parser's long flags, each with whether it takes the next word as its value."""
+    return {
+        flag: action.nargs not in (0, "?")
+        for action in parser._actions
+        for flag in action.option_strings
+        if flag.startswith("--")
+    }
 
 
-def _unknown_flag(argv: Sequence[str], flags: set[str]) -> str | None:
-    """The first `--flag` no command has (argparse, meeting one before the command, complains of
-    the command instead: `--ur URL get ...` would be "invalid choice: URL")."""
+def _unknown_flag(parser: argparse.ArgumentParser, argv: Sequence[str]) -> tuple[str, dict[str, bool]] | None:
+    """The first `--flag` the command line cannot take where it stands (before the command, only
+    the global ones), with those it could (none for a command's flag given before the command).
+    argparse, meeting one before the command, complains of the command instead: `--ur URL get ...`
+    would be "invalid choice: URL"."""
+    commands: dict[str, argparse.ArgumentParser] = next(
+        (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {}
+    )
+    allowed = _long_flags(parser)
+    command_seen, takes_value = False, False
     for arg in argv:
-        if arg == "--":
+        if takes_value:  # the value of the flag before it
+            takes_value = False
+        elif arg == "--":
             break
-        name = arg.split("=", 1)[0]
-        if name.startswith("--") and name not in flags:
-            return name
+        elif arg.startswith("--") and " " not in arg:  # argparse takes "--a b" as a value
+            name = arg.split("=", 1)[0]
+            if name not in allowed:
+                if not command_seen and any(name in _long_flags(c) for c in commands.values()):
+                    return name, {}  # a command's flag: said so by the caller
+                return name, allowed
+            takes_value = allowed[name] and "=" not in arg
+        elif not command_seen and arg in commands:
+            command_seen = True
+            allowed = {**allowed, **_long_flags(commands[arg])}
     return None
 
 
@@ -828,12 +841,12 @@ def run(spec: CliSpec, argv: Sequence[str] | None = None) -> int:
         check_text(args)
         getattr(Cli(spec, args), args.command)()
     except CommandLineError as exc:
-        given = sys.argv[1:] if argv is None else argv
-        flags = _flags(parser, given)
-        flag = _unknown_flag(given, flags)
         message = _choice_hint(str(exc), spec)
-        if flag:  # matched without the dashes, which every flag shares
-            message = f"unknown flag {flag!r}{did_you_mean(flag[2:], (f[2:] for f in flags), '--')}"
+        unknown = _unknown_flag(parser, sys.argv[1:] if argv is None else argv)
+        if unknown is not None:  # matched without the dashes, which every flag shares
+            flag, flags = unknown
+            hint = did_you_mean(flag[2:], (f[2:] for f in flags), "--") if flags else " (it goes after its command)"
+            message = f"unknown flag {flag!r}{hint}"
         print(f"{err.red('error:')} {one_line(message)}", file=sys.stderr)
         print(f"usage: see `{spec.program} --help`", file=sys.stderr)
         return 2

@@ -115,11 +115,13 @@ FALSE = sql.SQL("FALSE")
 TRUE = sql.SQL("TRUE")
 
 
-def where_sql(condition: Condition, type_: str, params: list[Any], words_first: bool = False) -> sql.Composable:
-    """`words_first`: text conditions are run once, from the words index, as a list of ids (for a
-    text matching few objects: store_api.few_text_matches), so no plan can test object by object."""
+def where_sql(
+    condition: Condition, type_: str, params: list[Any], rare: frozenset[tuple[str, str]] = frozenset()
+) -> sql.Composable:
+    """`rare`: (index, word) of text conditions that match few objects (store_api.rare_words):
+    each is run once, from the words index, as a list of ids, so no plan tests object by object."""
     if isinstance(condition, All):
-        parts = [where_sql(part, type_, params, words_first) for part in condition.parts]
+        parts = [where_sql(part, type_, params, rare) for part in condition.parts]
         return sql.SQL("({})").format(sql.SQL(" AND ").join(parts)) if parts else TRUE
     if isinstance(condition, Equals):
         return _equals(condition, params)
@@ -132,7 +134,7 @@ def where_sql(condition: Condition, type_: str, params: list[Any], words_first: 
         field = condition.field
         return sql.SQL("({} = 'object' AND {} ? %s)").format(member_kind(field), member(field))
     if isinstance(condition, TextMatch):
-        return _text_match(condition, type_, params, words_first)
+        return _text_match(condition, type_, params, rare)
     raise TypeError(f"not a query condition: {condition!r}")
 
 
@@ -163,10 +165,12 @@ def _compare(condition: Compare, params: list[Any]) -> sql.Composable:
     return sql.SQL("({} {} %s::numeric)").format(member_number(field), op)
 
 
-def _text_match(condition: TextMatch, type_: str, params: list[Any], words_first: bool) -> sql.Composable:
+def _text_match(
+    condition: TextMatch, type_: str, params: list[Any], rare: frozenset[tuple[str, str]]
+) -> sql.Composable:
     parts = []
-    form = sql.SQL("id = ANY(ARRAY({}))" if words_first else "id IN ({})")
     for word in condition.words:
+        form = sql.SQL("id = ANY(ARRAY({}))" if (condition.index, word) in rare else "id IN ({})")
         word = pg_text(word)
         end = prefix_end(word)
         params.extend((condition.index, word) + ((end,) if end else ()))
@@ -209,8 +213,10 @@ def order_sql(sort: tuple[SortKey, ...], icu: bool) -> sql.Composable:
     return sql.SQL(", ").join(terms)
 
 
-def matching_sql(query: Query, params: list[Any], columns: str = "id", words_first: bool = False) -> sql.Composable:
-    where = TRUE if query.where is None else where_sql(query.where, query.type, params, words_first)
+def matching_sql(
+    query: Query, params: list[Any], columns: str = "id", rare: frozenset[tuple[str, str]] = frozenset()
+) -> sql.Composable:
+    where = TRUE if query.where is None else where_sql(query.where, query.type, params, rare)
     return sql.SQL("SELECT {} FROM objects WHERE type = {} AND {}").format(
         sql.SQL(columns), sql.Literal(query.type), where
     )

@@ -76,7 +76,7 @@ from .store_api import (
     ReadOnly,
     StoreError,
     UniqueKey,
-    few_text_matches,
+    rare_words,
 )
 from .workers import Job, ThreadedStore
 
@@ -268,8 +268,10 @@ class PgSession:
             return
         if lazy:
             self.defer("COMMIT")
-        else:
-            self._execute("COMMIT")
+        elif self._execute("COMMIT").statusmessage == "ROLLBACK":
+            # PostgreSQL ends a transaction in error with a rollback, and psycopg raises nothing:
+            # none of it was kept, which every unit of it must hear
+            raise StoreError("a database statement failed and the transaction was rolled back; nothing was kept")
 
     def flush(self) -> None:
         """Sends what is deferred (a read unit's lazy COMMIT)."""
@@ -360,8 +362,8 @@ class PgSession:
 
     def query(self, query: Query) -> QueryResult:
         params: list[Any] = []
-        words_first = few_text_matches(query, partial(self._count_words, query.type))
-        matching = matching_sql(query, params, "id, seq, doc", words_first)
+        rare = rare_words(query, partial(self._count_words, query.type))
+        matching = matching_sql(query, params, "id, seq, doc", rare)
         order = order_sql(query.sort, self.icu)
         total: int | None = None
         if query.calculate_total or (query.anchor is None and query.position < 0):

@@ -41,33 +41,40 @@ class Savepoints:
 
 
 class _Savepoint:
-    __slots__ = ("_owner", "_points")
+    __slots__ = ("_name", "_owner", "_points")
 
     def __init__(self, points: Savepoints) -> None:
         self._points = points
         self._owner = False  # opened a savepoint of its own (else shares the innermost one)
+        self._name = ""  # the savepoint it rolls back to, fixed when entered
 
     def __enter__(self) -> None:
         points = self._points
         if points._open and points._clean:
+            self._name = points._open[-1]
             return
         name = f"sp{len(points._open) + 1}"
         points._run(f"SAVEPOINT {name}", False)
         points._open.append(name)
         points._clean = True
-        self._owner = True
+        self._name, self._owner = name, True
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         points = self._points
-        if not points._open:  # the transaction ended inside (a store error): nothing left to undo here
+        if self._name not in points._open:  # the transaction ended inside (a store error): nothing to undo
             return
-        name = points._open[-1]
-        if kind is not None:
-            points._run(f"ROLLBACK TO SAVEPOINT {name}", True)
-            points._clean = True
-        if self._owner:
-            points._run(f"RELEASE SAVEPOINT {name}", False)
-            points._open.pop()
-            # what was written inside is now the outer savepoint's (and if it was clean, this one
-            # would have shared it)
-            points._clean = False
+        try:
+            if kind is not None:
+                points._run(f"ROLLBACK TO SAVEPOINT {self._name}", True)
+                points._clean = True
+            if self._owner:
+                points._run(f"RELEASE SAVEPOINT {self._name}", False)
+        finally:
+            # an owner leaves the stack even when its ROLLBACK TO failed (its SAVEPOINT may never
+            # have run, in a transaction already in error): the one around it then rolls back to
+            # its own savepoint, which did
+            if self._owner:
+                del points._open[points._open.index(self._name) :]
+                # what was written inside is now the outer savepoint's (and if it was clean, this
+                # one would have shared it)
+                points._clean = False

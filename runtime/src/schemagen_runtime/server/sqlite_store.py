@@ -55,7 +55,7 @@ from .store_api import (
     ReadOnly,
     StoreError,
     UniqueKey,
-    few_text_matches,
+    rare_words,
 )
 from .workers import Job, ThreadedStore
 
@@ -193,7 +193,7 @@ class SqliteSession:
     def query(self, query: Query) -> QueryResult:
         query = _bounded(query)
         index = sort_index(query, self.indexed.get(query.type, frozenset()))
-        if index is not None and few_text_matches(query, partial(self._count_words, query.type)):
+        if index is not None and rare_words(query, partial(self._count_words, query.type)):
             index = None  # the words index finds them; sorting a few beats walking every row in order
         if index is not None:
             try:

@@ -308,10 +308,17 @@ def iter_conditions(condition: Condition) -> Iterator[Condition]:
 FEW_WORDS = 1000  # a text condition matching fewer objects is run from the words index, then sorted
 
 
-def few_text_matches(query: Query, count: Callable[[str, str], int]) -> bool:
-    """Whether a word of the query's text conditions begins fewer than FEW_WORDS words of its type
-    (`count(index, word)`: how many, counted to FEW_WORDS at most). Then the words index finds the
-    objects and sorting those few is cheap; walking objects in the sort's order, testing each,
-    would cost a walk of them all when the matches sort last (the newest, in creation order)."""
+def rare_words(query: Query, count: Callable[[str, str], int]) -> frozenset[tuple[str, str]]:
+    """(index, word) of the query's text conditions whose word begins fewer than FEW_WORDS words
+    of its type (`count(index, word)`: how many, counted to FEW_WORDS at most). The words index
+    finds the objects of such a word, and sorting those few is cheap; walking objects in the sort's
+    order, testing each, would cost a walk of them all when the matches sort last (the newest, in
+    creation order)."""
     leaves = [] if query.where is None else iter_conditions(query.where)
-    return any(count(c.index, word) < FEW_WORDS for c in leaves if isinstance(c, TextMatch) for word in c.words)
+    return frozenset(
+        (c.index, word)
+        for c in leaves
+        if isinstance(c, TextMatch)
+        for word in c.words
+        if count(c.index, word) < FEW_WORDS
+    )

@@ -19,7 +19,7 @@ GENERATED_NAMES = frozenset(
         *("Model", "Registry", "REGISTRY", "SchemaDesc", "EnumDesc", "ObjectDesc", "ProjectDesc", "F", "T", "V"),
         *("Client", "JmapClient", "JmapError", "MethodError", "RequestError", "SetError", "TransportError"),
         *("NotFound", "ObjectGroup", "SingletonGroup", "CliObject", "CliSpec", "Config", "JmapApp"),
-        *("DESCRIBE", "ENUMS", "OBJECTS", "PROJECT", "PUBLISHED", "SCHEMA", "SCHEMA_MODULES", "SPEC"),
+        *("DESCRIBE", "ENUMS", "OBJECTS", "PROJECT", "PUBLISHED", "SCHEMA", "SCHEMA_MODULES", "SPEC", "TYPES"),
         *("Fast", "MISSING"),  # the models' fast paths (schemagen_runtime.fastpath)
     }
 )

@@ -148,7 +148,8 @@ def describe_table(registry: Registry, obj: Object) -> dict[str, Any]:
 
 def nested_types(registry: Registry, objects: tuple[Object, ...]) -> dict[str, dict[str, Any]]:
     """`describe` of every type the objects' fields nest (`Credential[]`, `object<DkimManagement>`):
-    its fields, or its variants' fields, as for an object."""
+    its fields, or its variants' fields, as for an object; not one an object has as its own
+    schema (its object's description shows the same sections)."""
     found: dict[str, Schema] = {}
 
     def visit(schema: Schema) -> None:
@@ -164,9 +165,11 @@ def nested_types(registry: Registry, objects: tuple[Object, ...]) -> dict[str, d
     for obj in objects:
         if obj.schema is not None:
             visit(obj.schema)
+    described = {obj.schema.name for obj in objects if obj.schema is not None}  # `describe OBJECT` shows those
     return {
         name: {"kind": "type", "description": plain(schema.description), "sections": _sections(registry, schema)}
         for name, schema in sorted(found.items())
+        if name not in described
     }
 
 

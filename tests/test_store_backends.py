@@ -276,7 +276,17 @@ def test_a_create_on_sqlite_sends_one_savepoint_and_writes_ids_once_per_commit(t
         store.write_now(work)
         assert sum(s.startswith("SAVEPOINT") for s in sent) == 1
         assert sum(s.startswith("RELEASE") for s in sent) == 1
+        sent.clear()
+
+        def three(session: Session) -> None:  # three creates of one call: ids written once, at the commit
+            with session.savepoint():
+                for name in ("two", "three", "four"):
+                    with session.savepoint():
+                        session.put(ITEM, session.new_id(), {"name": name})
+
+        store.write_now(three)
         assert sum("INSERT INTO counters" in s and "'id'" in s for s in sent) == 1
+        assert names(store) == ["one", "two", "three", "four"]
     finally:
         store.close()
 

@@ -291,6 +291,28 @@ def test_a_create_on_sqlite_sends_one_savepoint_and_writes_ids_once_per_commit(t
         store.close()
 
 
+def test_sqlite_keeps_savepoint_journals_in_memory_on_the_writer_only(tmp_path: Path) -> None:
+    """A page a savepoint changes is first copied to its sub-journal: a temporary file by default,
+    which made each write statement of a create cost two to three times as much. Readers keep the
+    default, so a large sort still spills to disk rather than growing the process."""
+    store = SqliteStore(tmp_path / "one.sqlite3", Indexer())
+    try:
+        assert store.write_now(lambda s: s.db.execute("PRAGMA temp_store").fetchone()[0]) == 2  # MEMORY
+        assert store.read_now(lambda s: s.db.execute("PRAGMA temp_store").fetchone()[0]) == 0  # DEFAULT
+
+        # a unit that changes many pages and is rolled back to its savepoint loses them all
+        def many(session: Session) -> None:
+            with contextlib.suppress(RuntimeError), session.savepoint():
+                for n in range(2000):
+                    session.put(ITEM, session.new_id(), {"name": f"n{n}", "pad": "x" * 500})
+                raise RuntimeError("undo")
+
+        store.write_now(many)
+        assert names(store) == []
+    finally:
+        store.close()
+
+
 def test_a_read_unit_cannot_write(store: Store) -> None:
     with pytest.raises(ReadOnly):
         store.read_now(lambda s: s.put(ITEM, "x", {}))

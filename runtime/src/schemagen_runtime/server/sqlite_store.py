@@ -129,6 +129,12 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous=FULL")
         if readonly:
             db.execute("PRAGMA query_only=1")
+        else:
+            # Savepoints (one per unit and per object) copy each page they first change to a
+            # sub-journal: kept in memory rather than a temporary file, each write statement costs
+            # half as much. What it holds is bounded by the pages one unit changes (readers, whose
+            # sorts also use temporary storage, keep the default and spill to disk).
+            db.execute("PRAGMA temp_store=MEMORY")
         db.create_function(
             "py_lower", 1, lambda v: v.translate(ASCII_LOWER) if isinstance(v, str) else v, deterministic=True
         )

@@ -30,7 +30,7 @@ def server(args: argparse.Namespace) -> bool:
     )
     result = server_bench.run(settings, report=lambda line: print(line, flush=True))
     head = f"  {'store':<22}{'Domains':>8}  {'scenario':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    print(f"{head}{'bare req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'rate/bare':>11}{'bad':>6}")
+    print(f"{head}{'bare req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'rate/bare':>11}{'bad':>6}{'cpu us':>8}")
     alone: dict[tuple[str, int, int], float] = {}
     for r in result.rows:
         store = f"{r.backend}, {r.workers} process{'es' if r.workers > 1 else ''}"
@@ -44,7 +44,8 @@ def server(args: argparse.Namespace) -> bool:
             bare = f"{r.bare.rate:>12,.0f}{r.bare.p50_ms:>9.2f}{r.bare.p99_ms:>9.2f}{r.ours.rate / r.bare.rate:>11.3f}"
         else:
             bare = f"{'(' + format(r.ours.rate / alone[key], '.2f') + ' of get 1 alone)':>41}"
-        print(f"{line}{bare}{r.ours.bad + r.ours.errors:>6}", flush=True)
+        cpu = f"{r.cpu.server_us:>8.0f}" if r.cpu else ""  # the server's processes, per request
+        print(f"{line}{bare}{r.ours.bad + r.ours.errors:>6}{cpu}", flush=True)
     for (backend, workers, size), peaks in result.peak_mb.items():
         shown = ", ".join(f"{p:.0f}" for p in peaks)
         print(f"  peak memory (VmHWM) of the server, {backend}, {workers} process(es), {size:,} Domains: {shown} MB")

@@ -19,11 +19,13 @@ destroyed after it, so every figure of a size is taken at that size.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from . import raw_baselines
+from .cpu import CpuUse, measured
 from .wrk import Load, WrkResult, finish_wrk, run_wrk, start_wrk
 
 HOST = "127.0.0.1"
@@ -196,6 +199,7 @@ class Row:
     scenario: str
     ours: WrkResult
     bare: WrkResult | None  # None for the contended get (compared with the get alone)
+    cpu: CpuUse | None = None  # what `ours` cost per request
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,7 @@ class Baseline:
     backend: str
     size: int
     raw_commits: float  # per second: one INSERT + COMMIT at a time, the store's durability
+    floor_creates: float  # per second: a create's statements behind a bare app (0: not measured)
     sql_query_ms: float  # median of the query as plain SQL on the same database
     query_alone: WrkResult  # our query over one connection
 
@@ -256,10 +261,23 @@ class _Bare:
 
 
 def _measure(port: int, load: Load, settings: Settings, connections: int | None = None) -> WrkResult:
+    return _measure_cpu(port, load, settings, None, connections)[0]
+
+
+def _measure_cpu(
+    port: int, load: Load, settings: Settings, pid: int | None, connections: int | None = None
+) -> tuple[WrkResult, CpuUse | None]:
+    """A wrk run after a warm-up; with `pid`, the CPU the run (not its warm-up) cost per request."""
     url = f"http://{HOST}:{port}"
     if settings.warmup:
         run_wrk(url, load, TOKEN, settings.warmup, connections or settings.connections, settings.threads)
-    return run_wrk(url, load, TOKEN, settings.seconds, connections or settings.connections, settings.threads)
+
+    def run() -> WrkResult:
+        return run_wrk(url, load, TOKEN, settings.seconds, connections or settings.connections, settings.threads)
+
+    if pid is None:
+        return run(), None
+    return measured(pid, lambda result: result.requests, run)
 
 
 def _contended(port: int, get: Load, query: Load, settings: Settings) -> WrkResult:
@@ -283,10 +301,29 @@ def _server(db: str, workers: int) -> Iterator[tuple[int, subprocess.Popen[bytes
 @dataclass(frozen=True)
 class RawDb:
     """The baselines of one backend: `commits(seconds)` -> commits/s of a raw loop on a database of
-    its own, `plain_query(type)` -> median ms of the query as plain SQL on the store's database."""
+    its own, `plain_query(type)` -> median ms of the query as plain SQL on the store's database;
+    `floor(load, answer)` -> the create load against the store's statements behind a bare app."""
 
     commits: Callable[[float], float]
     plain_query: Callable[[str], float]
+    floor: Callable[[Load, bytes], WrkResult] | None = None
+
+
+def _sqlite_floor(root: Path, db: str, settings: Settings, load: Load, answer: bytes) -> WrkResult:
+    """The create load against bench/floor_app.py on a copy of the server's database, as it is now."""
+    copy, body_file = root / "floor.sqlite3", root / "floor-body.json"
+    copy.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(db)) as source:
+        source.execute("VACUUM INTO ?", (str(copy),))
+    body_file.write_bytes(answer)
+    port = _free_port()
+    env = {"PORT": str(port), "DB_FILE": str(copy), "BODY_FILE": str(body_file), "TYPE": QUERIED_TYPE}
+    try:
+        with _process([sys.executable, "-m", "bench.floor_app"], env, port):
+            return _measure(port, load, settings)
+    finally:
+        for leftover in root.glob("floor.sqlite3*"):
+            leftover.unlink()
 
 
 def _backend_runs(
@@ -310,17 +347,18 @@ def _backend_runs(
                     have = size
                 ids = first_ids(port, 100)
                 loads = {s.name: s.load(ids) for s in SCENARIOS}
-                commits = 0.0
+                commits = floor = 0.0
                 if settings.warmup:  # a fresh process: its connections, caches and statements, before any figure
                     run_wrk(f"http://{HOST}:{port}", loads["get 1"], TOKEN, 3 * settings.warmup, settings.connections)
                 for scenario in SCENARIOS:
                     load = loads[scenario.name]
                     answer = _raw(port, load.body.replace("{n}", "sample").replace("{id}", ids[0]))
-                    ours = _measure(port, load, settings)
+                    ours, cpu = _measure_cpu(port, load, settings, proc.pid)
                     if scenario.creates and n == workers[0]:  # right after: fsync costs drift on a shared disk
                         commits = raw.commits(settings.seconds)
+                        floor = raw.floor(load, answer).rate if raw.floor else 0.0
                     result.rows.append(
-                        Row(label, n, size, scenario.name, ours, bare.measure(scenario.name, load, answer))
+                        Row(label, n, size, scenario.name, ours, bare.measure(scenario.name, load, answer), cpu)
                     )
                     if scenario.creates:
                         destroy_created(port)
@@ -329,7 +367,7 @@ def _backend_runs(
                 if n == workers[0]:
                     alone = _measure(port, loads["query"], settings, connections=1)
                     plain = raw.plain_query(QUERIED_TYPE)
-                    result.baselines.append(Baseline(label, size, commits, plain, alone))
+                    result.baselines.append(Baseline(label, size, commits, floor, plain, alone))
                 assert stored(port) == size, f"{stored(port)} Domains stored, not {size}"
                 result.peak_mb[(label, n, size)] = _peak_mb(proc.pid)
 
@@ -343,6 +381,7 @@ def run(settings: Settings, report: Callable[[str], None] = print) -> ServerResu
             raw = RawDb(
                 lambda seconds: raw_baselines.sqlite_commits(str(Path(tmp) / "raw.sqlite3"), seconds),
                 lambda type_: raw_baselines.sqlite_query_ms(db, type_, PLAIN_QUERY),
+                lambda load, answer: _sqlite_floor(Path(tmp), db, settings, load, answer),
             )
             _backend_runs("SQLite", db, (1,), settings, bare, result, report, raw)
         except RuntimeError as exc:  # the other backend's figures are still worth having
@@ -367,6 +406,7 @@ def baseline_lines(result: ServerResult) -> list[str]:
     """The figures set against their targets: create against the raw commit loop, query against
     plain SQL and against itself at the smallest size, get 1 while one client queries."""
     rows = {(r.backend, r.workers, r.size, r.scenario): r.ours for r in result.rows}
+    cpus = {(r.backend, r.workers, r.size, r.scenario): r.cpu for r in result.rows}
     lines = []
     smallest: dict[str, float] = {}
     for b in result.baselines:
@@ -379,6 +419,12 @@ def baseline_lines(result: ServerResult) -> list[str]:
             f" {query:.2f} ms, plain SQL {b.sql_query_ms:.2f} ms: {query / b.sql_query_ms:.2f}x (target <= 3x),"
             f" {query / smallest[b.backend]:.2f}x its p50 at the smallest size (target <= 3x)"
         )
+        if b.floor_creates and b.raw_commits and create:
+            lines.append(
+                f"    floor {b.backend} {b.size:,}: the store's statements for a create behind a bare app"
+                f" (bench/floor_app.py) {b.floor_creates:,.0f} req/s = {b.floor_creates / b.raw_commits:.2f}x"
+                f" the raw loop; the server's create is {create.rate / b.floor_creates:.2f} of the floor"
+            )
     for (backend, workers, size, scenario), ours in rows.items():
         alone = rows.get((backend, workers, size, "get 1"))
         if scenario == CONTENDED and alone and alone.rate:
@@ -391,6 +437,13 @@ def baseline_lines(result: ServerResult) -> list[str]:
             lines.append(
                 f"  target {backend} {size:,}: get 1 with 2 processes {ours.rate / one.rate:.2f}x one (target >= 1.6x)"
             )
+            cpu = cpus.get((backend, workers, size, scenario))
+            if cpu and cpu.machine_us:
+                lines.append(
+                    f"    ceiling: a get costs the machine {cpu.machine_us:.0f} us of CPU with 2 processes (the"
+                    f" servers {cpu.server_us:.0f}); all {cpu.cores} cores busy at that cost serve"
+                    f" {cpu.ceiling():,.0f} req/s = {cpu.ceiling() / one.rate:.2f}x one process"
+                )
     return lines
 
 

@@ -28,9 +28,10 @@ class CpuUse:
 
 
 def busy_seconds() -> float:
-    """Every core's non-idle time since boot (the first line of /proc/stat, less idle and iowait)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / TICK
+    """Every core's busy time since boot: the first line of /proc/stat's user, nice, system, irq and
+    softirq (not idle, iowait, or steal, the hypervisor's; guest time is counted in user already)."""
+    user, nice, system, _idle, _iowait, irq, softirq, *_ = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq) / TICK
 
 
 def _stat(pid: int) -> tuple[int, float]:

@@ -29,7 +29,8 @@ from conftest import REPO_ROOT
 from jmap_server import POSTGRESQL_ENV
 from pg_service import PgService, PgServiceError
 from schemagen_runtime.server.jsonio import to_text
-from schemagen_runtime.server.pgstore import PgSession, PgStore
+from schemagen_runtime.server.pg_sql import partition_name
+from schemagen_runtime.server.pgstore import ANALYZE_AFTER, PgSession, PgStore
 from schemagen_runtime.server.sqlite_store import SqliteSession, SqliteStore
 from schemagen_runtime.server.store_api import (
     FEW_WORDS,
@@ -957,6 +958,45 @@ def test_postgresql_queries_on_indexed_fields_use_the_expression_indexes(pg_data
         )
     finally:
         store.close()
+
+
+def test_postgresql_analyzes_a_type_once_it_grew_by_half_of_what_its_statistics_hold(pg_database: str) -> None:
+    """A new process learns the table's size from its statistics: it does not ANALYZE a large table
+    again for every few hundred new rows (each ANALYZE holds up every write behind it)."""
+    schema = f"t{next(_schemas)}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+
+    def create(count: int) -> Callable[[Session], None]:
+        def work(session: Session) -> None:
+            for _ in range(count):
+                session.put(ITEM, session.new_id(), {"size": 1})
+
+        return work
+
+    def analyzed() -> int:  # ANALYZE commands run on the type's table (autovacuum's are counted apart)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)",
+                (partition_name(ITEM),),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    first = PgStore(dsn, Indexer())
+    try:
+        first.write_now(create(3000))  # a bulk load: analyzed after its commit
+    finally:
+        first.close()
+    assert analyzed() == 1
+    second = PgStore(dsn, Indexer())  # a new process knows nothing of the rows above but the statistics
+    try:
+        second.write_now(create(ANALYZE_AFTER + 100))
+        assert analyzed() == 1  # 600 new rows on 3,000: not yet half
+        second.write_now(create(1000))
+        assert analyzed() == 2  # 1,600: more than half
+    finally:
+        second.close()
 
 
 def test_a_text_matching_few_objects_is_found_from_its_words_whatever_the_sort(store: Store) -> None:

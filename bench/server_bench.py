@@ -11,7 +11,11 @@
 - peak resident memory (VmHWM) of each server process;
 - two baselines on the same database (bench/raw_baselines.py's measures): a raw commit loop with the
   store's durability (one INSERT and COMMIT at a time), set against create; the query as plain SQL,
-  set against the query's p50 over one connection (a loaded p50 is mostly queueing).
+  set against the query's p50 over one connection (a loaded p50 is mostly queueing);
+- on SQLite, the create's floor: the store's own statements for a create behind a bare app on a copy
+  of the database (bench/floor_app.py), so that what the server adds to them shows;
+- CPU time per request (bench/cpu.py): the server's processes, and the whole machine's, which bounds
+  what more processes can serve on it (the ceiling printed beside the 2-process target).
 
 Objects are created through the API, as a client would; what the create scenario adds is
 destroyed after it, so every figure of a size is taken at that size.

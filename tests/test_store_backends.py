@@ -11,6 +11,7 @@ words a document has; the server's indexer (indexer.py) is exercised over HTTP e
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import os
@@ -18,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -30,7 +32,8 @@ from jmap_server import POSTGRESQL_ENV
 from pg_service import PgService, PgServiceError
 from schemagen_runtime.server.jsonio import to_text
 from schemagen_runtime.server.pg_sql import partition_name
-from schemagen_runtime.server.pgstore import ANALYZE_AFTER, PgSession, PgStore
+from schemagen_runtime.server.pg_statistics import ANALYZE_AFTER
+from schemagen_runtime.server.pgstore import PgSession, PgStore
 from schemagen_runtime.server.sqlite_store import SqliteSession, SqliteStore
 from schemagen_runtime.server.store_api import (
     FEW_WORDS,
@@ -983,20 +986,55 @@ def test_postgresql_analyzes_a_type_once_it_grew_by_half_of_what_its_statistics_
             ).fetchone()
         return int(row[0]) if row else 0
 
-    first = PgStore(dsn, Indexer())
-    try:
-        first.write_now(create(3000))  # a bulk load: analyzed after its commit
-    finally:
-        first.close()
+    def run(count: int) -> None:  # in a new process, as it were; close() waits for the ANALYZE it started
+        store = PgStore(dsn, Indexer())
+        try:
+            store.write_now(create(count))
+        finally:
+            store.close()
+
+    run(3000)  # a bulk load: analyzed after its commit
     assert analyzed() == 1
-    second = PgStore(dsn, Indexer())  # a new process knows nothing of the rows above but the statistics
-    try:
-        second.write_now(create(ANALYZE_AFTER + 100))
-        assert analyzed() == 1  # 600 new rows on 3,000: not yet half
-        second.write_now(create(1000))
-        assert analyzed() == 2  # 1,600: more than half
+    run(ANALYZE_AFTER + 100)  # 600 new rows on 3,000: not yet half (counted from zero: analyzed)
+    assert analyzed() == 1
+    run(1600)  # more than half
+    assert analyzed() == 2
+
+
+def test_postgresql_writes_go_on_while_statistics_are_gathered(pg_database: str) -> None:
+    """ANALYZE runs on a connection of its own: writes commit while it waits or works."""
+    schema = f"t{next(_schemas)}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+    store = PgStore(dsn, Indexer())
+    blocker = psycopg.connect(dsn, autocommit=True)
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:  # holds a lock ANALYZE waits for, and inserts do not: the ANALYZE cannot finish meanwhile
+        blocker.execute("BEGIN")
+        blocker.execute(f"LOCK TABLE {partition_name(ITEM)} IN SHARE UPDATE EXCLUSIVE MODE")
+        # each write with a deadline: one that waited for the ANALYZE would wait for the lock
+        bulk = pool.submit(
+            store.write_now, lambda s: [s.put(ITEM, s.new_id(), {"size": k}) for k in range(ANALYZE_AFTER)]
+        )
+        bulk.result(timeout=30)
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'ANALYZE%%' AND wait_event_type = 'Lock'"
+        with psycopg.connect(dsn, autocommit=True) as watcher:  # outside the blocker's transaction and its snapshot
+            for _ in range(300):  # the bulk load's ANALYZE has started, and waits for the lock
+                if watcher.execute(waiting).fetchone() == (1,):
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("no ANALYZE started after the bulk load")
+        later = pool.submit(store.write_now, lambda s: s.put(ITEM, s.new_id(), {"size": -1}))
+        later.result(timeout=30)  # a write commits all the same
+        total = store.read_now(lambda s: s.query(Query(ITEM, None, calculate_total=True)).total)
+        assert total == ANALYZE_AFTER + 1
     finally:
-        second.close()
+        blocker.execute("ROLLBACK")  # lets the ANALYZE finish (or the writer, had it waited)
+        blocker.close()
+        pool.shutdown()
+        store.close()
 
 
 def test_a_text_matching_few_objects_is_found_from_its_words_whatever_the_sort(store: Store) -> None:

@@ -8,8 +8,8 @@ DSN's `options=-csearch_path=NAME` keeps several stores in one database.
 its own carrying that type's expression indexes (pg_sql.py), so a write opens only its type's
 indexes, and a query names its type as a literal so the planner reads that partition alone; other
 types share the default partition. Queries are planned for their values each time (not prepared),
-and a type that grew by half since its last ANALYZE is analyzed after the commit, so a bulk load is
-queried through its indexes at once.
+and a type that grew by half since its last ANALYZE is analyzed after the commit, on a connection of
+its own (pg_statistics.py), so a bulk load is queried through its indexes at once.
 
 Threads: the event loop never touches the database. One writer thread owns the write connection:
 it takes every write unit waiting in its queue, runs each in its own savepoint inside one
@@ -62,6 +62,7 @@ from psycopg.pq import TransactionStatus
 
 from .jsonio import to_text
 from .pg_sql import expression_indexes, matching_sql, order_sql, partition_name, pg_json, pg_text, prefix_end
+from .pg_statistics import Statistics, reason
 from .savepoints import Savepoints
 from .sqlite_store import encode_id
 from .store_api import (
@@ -126,7 +127,6 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CONFLICT_RETRIES = 5  # runs of a unit aborted by a deadlock or serialization failure
 CONNECT_TIMEOUT = 10  # seconds
 INDEX_LAYOUT = "pg-side-tables-1"  # bump when what the side tables hold changes
-ANALYZE_AFTER = 500  # new rows of a type that make this process refresh its statistics
 SETUP_LOCK = 0x5C4E_6A17  # advisory lock key: one process at a time prepares the tables
 CONFLICTS = (errors.DeadlockDetected, errors.SerializationFailure)
 
@@ -623,7 +623,7 @@ class PgStore(ThreadedStore[PgSession]):
         self.ids = IdBlock()
         self.icu = False
         self._partitioned = set(indexer.indexed_fields())  # types with a partition of their own
-        self._grown: dict[str, tuple[int, int]] = {}  # per type: rows at the last ANALYZE, new since
+        self.statistics = Statistics(self._connect)
         self._start_workers()
         self._local = threading.local()
         self._connections: list[psycopg.Connection[Any]] = []
@@ -639,7 +639,7 @@ class PgStore(ThreadedStore[PgSession]):
             self._write_session = session  # the writer thread's, from its first unit on
         except psycopg.Error as exc:
             self.close()
-            raise StoreError(f"database {describe(dsn)} cannot be opened: {_reason(exc)}") from None
+            raise StoreError(f"database {describe(dsn)} cannot be opened: {reason(exc)}") from None
         except BaseException:
             self.close()
             raise
@@ -794,42 +794,20 @@ class PgStore(ThreadedStore[PgSession]):
         return retry
 
     def _refresh_statistics(self, session: PgSession) -> None:
-        """ANALYZE a type's table once its rows have grown by half since the last ANALYZE (and by
-        ANALYZE_AFTER at least), after the commit: a bulk load is queried with plans that know its
-        size at once, not after autovacuum's next round (a minute or more). The size is the one
-        the table's statistics hold, as any process left them, not only this process's inserts:
-        counted from zero, a new process analyzed a large table again and again (each ANALYZE,
-        which the writes wait for, took ~100 ms at 50k objects)."""
+        """The new rows this batch committed, per table: pg_statistics.py analyzes those grown enough."""
         inserted, session.inserted = session.inserted, {}
+        tables: dict[str, int] = {}
         for type_, count in inserted.items():
             table = partition_name(type_) if type_ in self._partitioned else "objects_other"
-            try:
-                if type_ not in self._grown:
-                    self._grown[type_] = (self._analyzed_rows(session, table), 0)
-                analyzed, grown = self._grown[type_]
-                grown += count
-                if grown < max(ANALYZE_AFTER, analyzed // 2):
-                    self._grown[type_] = (analyzed, grown)
-                    continue
-                self._grown[type_] = (analyzed + grown, 0)
-                # and the words, which text conditions join with
-                session.conn.execute(sql.SQL("ANALYZE {}, words").format(sql.Identifier(table)))
-                self._grown[type_] = (self._analyzed_rows(session, table), 0)
-            except psycopg.Error as exc:  # statistics are an optimisation: never fail a write for them
-                print(f"warning: ANALYZE {type_}: {_reason(exc)}", file=sys.stderr)
-
-    @staticmethod
-    def _analyzed_rows(session: PgSession, table: str) -> int:
-        """The rows a table held when its statistics were last gathered (0 if never)."""
-        row = session.conn.execute(
-            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(%s)", (table,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+            tables[table] = tables.get(table, 0) + count
+        if tables:
+            self.statistics.inserted(session.conn, tables)
 
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
         self._stop_workers()
+        self.statistics.close()
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
@@ -840,7 +818,3 @@ class PgStore(ThreadedStore[PgSession]):
         self._write_session = None
         self._local = threading.local()
         self.ids.clear()  # before a fork: ids fetched ahead must not be handed out by two processes
-
-
-def _reason(exc: psycopg.Error) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

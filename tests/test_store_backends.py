@@ -30,6 +30,7 @@ import pytest
 from conftest import REPO_ROOT
 from jmap_server import POSTGRESQL_ENV
 from pg_service import PgService, PgServiceError
+from schemagen_runtime.server import pg_statistics
 from schemagen_runtime.server.jsonio import to_text
 from schemagen_runtime.server.pg_sql import partition_name
 from schemagen_runtime.server.pg_statistics import ANALYZE_AFTER
@@ -1001,7 +1002,9 @@ def test_postgresql_analyzes_a_type_once_it_grew_by_half_of_what_its_statistics_
     assert analyzed() == 2
 
 
-def test_postgresql_writes_go_on_while_statistics_are_gathered(pg_database: str) -> None:
+def test_postgresql_writes_go_on_while_statistics_are_gathered(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ANALYZE runs on a connection of its own: writes commit while it waits or works."""
     schema = f"t{next(_schemas)}"
     with psycopg.connect(pg_database, autocommit=True) as conn:
@@ -1030,6 +1033,9 @@ def test_postgresql_writes_go_on_while_statistics_are_gathered(pg_database: str)
         later.result(timeout=30)  # a write commits all the same
         total = store.read_now(lambda s: s.query(Query(ITEM, None, calculate_total=True)).total)
         assert total == ANALYZE_AFTER + 1
+        # closing does not wait for the lock either: past CLOSE_WAIT the ANALYZE is cancelled
+        monkeypatch.setattr(pg_statistics, "CLOSE_WAIT", 0.2)
+        pool.submit(store.close).result(timeout=30)
     finally:
         blocker.execute("ROLLBACK")  # lets the ANALYZE finish (or the writer, had it waited)
         blocker.close()

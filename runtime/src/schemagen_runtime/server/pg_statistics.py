@@ -10,6 +10,7 @@ while ANALYZE takes a lock that inserts and updates do not wait for."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
@@ -20,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 ANALYZE_AFTER = 500  # new rows of a type that make this process refresh its statistics
+CLOSE_WAIT = 10.0  # seconds `close` lets a running ANALYZE finish before cancelling it
 
 
 class Statistics:
@@ -33,6 +35,8 @@ class Statistics:
         self._due: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._queued: set[str] = set()  # due or being analyzed: not queued twice
         self._thread: threading.Thread | None = None
+        self._conn: psycopg.Connection[Any] | None = None  # the thread's
+        self._giving_up = False  # close() waited long enough: what is still due is dropped
 
     def inserted(self, conn: psycopg.Connection[Any], tables: dict[str, int]) -> None:
         """New rows per table, just committed on `conn` (idle: used to read a table's size once)."""
@@ -62,11 +66,15 @@ class Statistics:
         self._due.put(table)
 
     def _run(self) -> None:
-        conn: psycopg.Connection[Any] | None = None
         while (table := self._due.get()) is not None:
+            if self._giving_up:
+                with self._lock:
+                    self._queued.discard(table)
+                continue
             try:
+                conn = self._conn
                 if conn is None or conn.closed or conn.broken:
-                    conn = self._connect()
+                    conn = self._conn = self._connect()
                 conn.execute(sql.SQL("ANALYZE {}, words").format(sql.Identifier(table)))
             except psycopg.Error as exc:
                 print(f"warning: ANALYZE {table}: {reason(exc)}", file=sys.stderr)
@@ -75,12 +83,22 @@ class Statistics:
                     self._queued.discard(table)
 
     def close(self) -> None:
-        """Analyzes what is due, then stops the thread (started again when needed: after a fork)."""
+        """Analyzes what is due, then stops the thread (started again when needed: after a fork).
+        An ANALYZE still running after CLOSE_WAIT (waiting for a lock) is cancelled: statistics
+        never hold up a shutdown for long."""
         with self._lock:
             thread, self._thread = self._thread, None
-        if thread is not None:
-            self._due.put(None)
+        if thread is None:
+            return
+        self._due.put(None)
+        thread.join(CLOSE_WAIT)
+        if thread.is_alive():
+            self._giving_up = True
+            if (conn := self._conn) is not None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.cancel_safe()
             thread.join()
+        self._giving_up = False
 
 
 def analyzed_rows(conn: psycopg.Connection[Any], table: str) -> int:

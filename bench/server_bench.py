@@ -314,7 +314,9 @@ class RawDb:
 
 
 def _sqlite_floor(root: Path, db: str, settings: Settings, load: Load, answer: bytes) -> WrkResult:
-    """The create load against bench/floor_app.py on a copy of the server's database, as it is now."""
+    """The create load against bench/floor_app.py on a copy of the server's database, as it is now:
+    right after the server's create run, so it also holds what that run created, as the server's
+    table did by the end of its run."""
     copy, body_file = root / "floor.sqlite3", root / "floor-body.json"
     copy.unlink(missing_ok=True)
     with contextlib.closing(sqlite3.connect(db)) as source:

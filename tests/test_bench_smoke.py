@@ -145,5 +145,8 @@ def test_the_create_floor_sends_the_statements_the_sqlite_store_sends(tmp_path: 
     floor = FloorWriter(str(db), server_bench.QUERIED_TYPE)  # on the server's database, as the bench's copy
     ours: list[str] = []
     floor.db.set_trace_callback(ours.append)
-    floor.commit(["n1.created.example"])
+    try:
+        floor.commit(["n1.created.example"])
+    finally:
+        floor.db.close()
     assert "INSERT INTO words" in " ".join(ours) and _normalized(ours) == _normalized(store), (ours, store)

@@ -1002,6 +1002,66 @@ def test_postgresql_analyzes_a_type_once_it_grew_by_half_of_what_its_statistics_
     assert analyzed() == 2
 
 
+def test_postgresql_statistics_outlive_a_connection_the_server_closed(pg_database: str) -> None:
+    """The ANALYZE connection sits idle between ANALYZEs; one the server closed meanwhile (a restart,
+    an idle timeout) is replaced, and the ANALYZE it was due for still runs."""
+    schema = f"t{next(_schemas)}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+
+    def analyzed(conn: psycopg.Connection[Any]) -> int:
+        sql_text = "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)"
+        row = conn.execute(sql_text, (partition_name(ITEM),)).fetchone()
+        return int(row[0]) if row else 0
+
+    def create(count: int) -> Callable[[Session], None]:
+        return lambda s: [s.put(ITEM, s.new_id(), {"size": k}) for k in range(count)]  # type: ignore[func-returns-value]
+
+    store = PgStore(dsn, Indexer())
+    try:
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            store.write_now(create(ANALYZE_AFTER))
+            for _ in range(300):  # its ANALYZE, on the statistics connection
+                if analyzed(watcher) == 1:
+                    break
+                time.sleep(0.05)
+            assert analyzed(watcher) == 1
+            idle = "SELECT pid FROM pg_stat_activity WHERE state = 'idle' AND query LIKE '%%reltuples%%'"
+            pids = [r[0] for r in watcher.execute(idle)]  # the statistics connection (and the writer's,
+            assert pids  # which read the size first): both replaced by the store
+            watcher.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", (pids,))
+            store.write_now(create(4 * ANALYZE_AFTER))
+            store.close()  # waits for the ANALYZE now due
+            assert analyzed(watcher) == 2
+    finally:
+        store.close()
+
+
+def test_postgresql_reads_a_table_size_again_after_each_analyze(pg_database: str) -> None:
+    """A table whose statistics were never gathered reads as empty: after its first ANALYZE the size
+    it found counts, not this process's inserts (which made it ANALYZE again every few hundred)."""
+    schema = f"t{next(_schemas)}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+    store = PgStore(dsn, Indexer())
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:  # rows no ANALYZE has seen (a restore, say)
+            conn.execute(
+                "INSERT INTO objects (type, id, body, doc) SELECT %s, 'r' || n, '{}', '{}' FROM generate_series(1, 20000) AS n",
+                (ITEM,),
+            )
+        for count in (ANALYZE_AFTER + 100, *[1000] * 5):
+            store.write_now(lambda s, n=count: [s.put(ITEM, s.new_id(), {"size": k}) for k in range(n)])
+        store.close()  # waits for any ANALYZE due
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            sql_text = "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)"
+            assert conn.execute(sql_text, (partition_name(ITEM),)).fetchone() == (1,)  # 5,600 new on 20,600
+    finally:
+        store.close()
+
+
 def test_postgresql_writes_go_on_while_statistics_are_gathered(
     pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

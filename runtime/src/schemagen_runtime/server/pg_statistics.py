@@ -21,38 +21,53 @@ import psycopg
 from psycopg import sql
 
 ANALYZE_AFTER = 500  # new rows of a type that make this process refresh its statistics
-CLOSE_WAIT = 10.0  # seconds `close` lets a running ANALYZE finish before cancelling it
+CLOSE_WAIT = 10.0  # seconds `close` lets a running ANALYZE finish, then its cancel take effect
+
+
+class _Worker:
+    """One ANALYZE thread: its queue, its connection, and the flag `close` raises when it waited
+    long enough (what is still due is then dropped). A thread started while another is being
+    closed has its own, so it never takes the other's stop nor shares its connection."""
+
+    def __init__(self) -> None:
+        self.due: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.conn: psycopg.Connection[Any] | None = None
+        self.giving_up = threading.Event()
+        self.thread: threading.Thread | None = None
 
 
 class Statistics:
     """`inserted` is told of each commit's new rows (on the writer thread); tables due are analyzed
-    on the thread this starts when first needed; `close` waits for what is queued."""
+    on a thread this starts when first needed; `close` waits for what is queued, within bounds."""
 
-    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
-        self._connect = connect
-        self._grown: dict[str, tuple[int, int]] = {}  # per table: rows at its last ANALYZE, new since
+    def __init__(
+        self, connect: Callable[[], psycopg.Connection[Any]], forget: Callable[[psycopg.Connection[Any]], None]
+    ) -> None:
+        self._connect, self._forget = connect, forget
+        # per table: rows at its last ANALYZE (as its statistics say, read again after each one),
+        # new rows this process committed since; the writer thread and the ANALYZE thread share it
+        self._grown: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
-        self._due: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._queued: set[str] = set()  # due or being analyzed: not queued twice
-        self._thread: threading.Thread | None = None
-        self._conn: psycopg.Connection[Any] | None = None  # the thread's
-        self._giving_up = False  # close() waited long enough: what is still due is dropped
+        self._worker: _Worker | None = None
 
     def inserted(self, conn: psycopg.Connection[Any], tables: dict[str, int]) -> None:
         """New rows per table, just committed on `conn` (idle: used to read a table's size once)."""
         for table, count in tables.items():
             if table not in self._grown:
                 try:
-                    self._grown[table] = (analyzed_rows(conn, table), 0)
+                    rows = analyzed_rows(conn, table)
                 except psycopg.Error as exc:  # statistics are an optimisation: never fail a write for them
                     print(f"warning: the size of {table}: {reason(exc)}", file=sys.stderr)
                     continue
-            analyzed, grown = self._grown[table]
-            grown += count
-            if grown < max(ANALYZE_AFTER, analyzed // 2):
-                self._grown[table] = (analyzed, grown)
-            else:
-                self._grown[table] = (analyzed + grown, 0)
+                with self._lock:
+                    self._grown.setdefault(table, (rows, 0))
+            with self._lock:
+                analyzed, grown = self._grown[table]
+                grown += count
+                due = grown >= max(ANALYZE_AFTER, analyzed // 2)
+                self._grown[table] = (analyzed + grown, 0) if due else (analyzed, grown)
+            if due:
                 self._queue(table)
 
     def _queue(self, table: str) -> None:
@@ -60,45 +75,61 @@ class Statistics:
             if table in self._queued:
                 return
             self._queued.add(table)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pg-statistics", daemon=True)
-                self._thread.start()
-        self._due.put(table)
+            if self._worker is None:
+                worker = self._worker = _Worker()
+                worker.thread = threading.Thread(target=self._run, args=(worker,), name="pg-statistics", daemon=True)
+                worker.thread.start()
+            self._worker.due.put(table)
 
-    def _run(self) -> None:
-        while (table := self._due.get()) is not None:
-            if self._giving_up:
-                with self._lock:
-                    self._queued.discard(table)
-                continue
+    def _run(self, worker: _Worker) -> None:
+        while (table := worker.due.get()) is not None:
             try:
-                conn = self._conn
-                if conn is None or conn.closed or conn.broken:
-                    conn = self._conn = self._connect()
-                conn.execute(sql.SQL("ANALYZE {}, words").format(sql.Identifier(table)))
-            except psycopg.Error as exc:
-                print(f"warning: ANALYZE {table}: {reason(exc)}", file=sys.stderr)
+                if not worker.giving_up.is_set():
+                    self._analyze(worker, table)
             finally:
                 with self._lock:
                     self._queued.discard(table)
 
-    def close(self) -> None:
-        """Analyzes what is due, then stops the thread (started again when needed: after a fork).
-        An ANALYZE still running after CLOSE_WAIT (waiting for a lock) is cancelled: statistics
-        never hold up a shutdown for long."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is None:
+    def _analyze(self, worker: _Worker, table: str) -> None:
+        """ANALYZE on the worker's connection; once more on a new one if it was found dead (a
+        connection idle between ANALYZEs may have been closed by the server meanwhile)."""
+        for attempt in (1, 2):
+            conn = worker.conn
+            try:
+                if conn is None or conn.closed or conn.broken:
+                    conn = worker.conn = self._connect()
+                conn.execute(sql.SQL("ANALYZE {}, words").format(sql.Identifier(table)))
+                rows = analyzed_rows(conn, table)
+            except psycopg.Error as exc:
+                if conn is not None and (conn.closed or conn.broken):
+                    worker.conn = None
+                    self._forget(conn)
+                    if attempt == 1 and not worker.giving_up.is_set():
+                        continue
+                print(f"warning: ANALYZE {table}: {reason(exc)}", file=sys.stderr)
+                return
+            with self._lock:  # the size it found, and the rows committed while it ran
+                self._grown[table] = (rows, self._grown.get(table, (0, 0))[1])
             return
-        self._due.put(None)
-        thread.join(CLOSE_WAIT)
-        if thread.is_alive():
-            self._giving_up = True
-            if (conn := self._conn) is not None:
+
+    def close(self) -> None:
+        """Analyzes what is due, then stops the thread (another is started if needed). An ANALYZE
+        still running after CLOSE_WAIT (waiting for a lock) is cancelled and what is due dropped;
+        a thread still busy after that (the server unreachable) is left behind, a daemon."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is None or worker.thread is None:
+            return
+        worker.due.put(None)
+        worker.thread.join(CLOSE_WAIT)
+        if worker.thread.is_alive():
+            worker.giving_up.set()
+            if (conn := worker.conn) is not None:
                 with contextlib.suppress(psycopg.Error):
-                    conn.cancel_safe()
-            thread.join()
-        self._giving_up = False
+                    conn.cancel_safe(timeout=CLOSE_WAIT)
+            worker.thread.join(CLOSE_WAIT)
+            if worker.thread.is_alive():
+                print("warning: an ANALYZE did not end when cancelled; left running", file=sys.stderr)
 
 
 def analyzed_rows(conn: psycopg.Connection[Any], table: str) -> int:

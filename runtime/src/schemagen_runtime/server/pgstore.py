@@ -623,7 +623,7 @@ class PgStore(ThreadedStore[PgSession]):
         self.ids = IdBlock()
         self.icu = False
         self._partitioned = set(indexer.indexed_fields())  # types with a partition of their own
-        self.statistics = Statistics(self._connect)
+        self.statistics = Statistics(self._connect, self._forget)
         self._start_workers()
         self._local = threading.local()
         self._connections: list[psycopg.Connection[Any]] = []

@@ -318,6 +318,41 @@ def test_sqlite_keeps_savepoint_journals_in_memory_on_the_writer_only(tmp_path: 
         store.close()
 
 
+def test_a_sqlite_unit_alone_in_its_commit_opens_no_savepoint_around_it(tmp_path: Path) -> None:
+    """A savepoint's in-memory journal holds every page changed under it until its release: a unit
+    committed alone (a start-up migration rewriting a whole type) is not wrapped in one, so only its
+    own savepoints (one object each) hold pages, and a failure still keeps nothing."""
+    store = SqliteStore(tmp_path / "one.sqlite3", Indexer())
+    try:
+        sent: list[str] = []
+        store._write_db.set_trace_callback(sent.append)
+
+        def work(session: Session) -> None:
+            for name in ("a", "b"):
+                with session.savepoint():
+                    session.put(ITEM, session.new_id(), {"name": name})
+
+        store.write_now(work)
+        begun = sent.index("BEGIN IMMEDIATE")
+        assert sent[begun + 1].startswith("SAVEPOINT") and sum(s.startswith("SAVEPOINT") for s in sent) == 2, sent
+        assert [s for s in sent if s.startswith(("SAVEPOINT", "RELEASE"))][:2] == [
+            "SAVEPOINT sp1",
+            "RELEASE SAVEPOINT sp1",
+        ]
+
+        def failing(session: Session) -> None:
+            for name in ("c", "d"):
+                with session.savepoint():
+                    session.put(ITEM, session.new_id(), {"name": name})
+            raise RuntimeError("undo")
+
+        with pytest.raises(RuntimeError):
+            store.write_now(failing)
+        assert names(store) == ["a", "b"]
+    finally:
+        store.close()
+
+
 def test_a_read_unit_cannot_write(store: Store) -> None:
     with pytest.raises(ReadOnly):
         store.read_now(lambda s: s.put(ITEM, "x", {}))

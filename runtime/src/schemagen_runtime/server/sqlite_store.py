@@ -130,10 +130,11 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
         if readonly:
             db.execute("PRAGMA query_only=1")
         else:
-            # Savepoints (one per unit and per object) copy each page they first change to a
-            # sub-journal: kept in memory rather than a temporary file, each write statement costs
-            # half as much. What it holds is bounded by the pages one unit changes (readers, whose
-            # sorts also use temporary storage, keep the default and spill to disk).
+            # Savepoints (one per unit of a shared commit, per set call, per object) copy each page
+            # they first change to a sub-journal: kept in memory rather than a temporary file, each
+            # write statement costs half as much. What it holds is bounded by the pages one unit
+            # changes, one object's where a unit commits alone (readers, whose sorts also use
+            # temporary storage, keep the default and spill to disk).
             db.execute("PRAGMA temp_store=MEMORY")
         db.create_function(
             "py_lower", 1, lambda v: v.translate(ASCII_LOWER) if isinstance(v, str) else v, deterministic=True
@@ -536,12 +537,23 @@ class SqliteStore(ThreadedStore[SqliteSession]):
         session.begin()
         try:
             session.db.execute("BEGIN IMMEDIATE")
-            for job in batch:
+            if len(batch) == 1:
+                # alone in its transaction, a unit needs no savepoint: a failure rolls it all back.
+                # (A savepoint's journal, in memory, holds every page changed under it until its
+                # release: a start-up migration rewrites a whole type in one unit.)
                 try:
-                    with session.savepoint():
-                        outcomes.append((True, job.work(session)))
-                except BaseException as exc:  # this unit alone is rolled back; the others still commit
-                    outcomes.append((False, exc))
+                    outcomes.append((True, batch[0].work(session)))
+                except BaseException as exc:
+                    session.db.execute("ROLLBACK")
+                    batch[0].fail(exc)
+                    return []
+            else:
+                for job in batch:
+                    try:
+                        with session.savepoint():
+                            outcomes.append((True, job.work(session)))
+                    except BaseException as exc:  # this unit alone is rolled back; the others still commit
+                        outcomes.append((False, exc))
             session.end()
             session.db.execute("COMMIT")
         except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch is kept

@@ -318,10 +318,11 @@ def test_sqlite_keeps_savepoint_journals_in_memory_on_the_writer_only(tmp_path: 
         store.close()
 
 
-def test_a_sqlite_unit_alone_in_its_commit_opens_no_savepoint_around_it(tmp_path: Path) -> None:
-    """A savepoint's in-memory journal holds every page changed under it until its release: a unit
-    committed alone (a start-up migration rewriting a whole type) is not wrapped in one, so only its
-    own savepoints (one object each) hold pages, and a failure still keeps nothing."""
+def test_a_sqlite_unit_opens_no_savepoint_around_itself(tmp_path: Path) -> None:
+    """A savepoint's in-memory journal holds every page changed under it, again for each savepoint
+    nested in it, until its release: a unit (a start-up migration rewrites a whole type in one) is
+    not wrapped in one, alone or sharing a commit, so only its own savepoints (one object each) hold
+    pages; a unit that fails still keeps nothing."""
     store = SqliteStore(tmp_path / "one.sqlite3", Indexer())
     try:
         sent: list[str] = []
@@ -349,6 +350,23 @@ def test_a_sqlite_unit_alone_in_its_commit_opens_no_savepoint_around_it(tmp_path
         with pytest.raises(RuntimeError):
             store.write_now(failing)
         assert names(store) == ["a", "b"]
+
+        def unit(k: int) -> Callable[[Session], None]:
+            def work(session: Session) -> None:
+                for name in (f"u{k}a", f"u{k}b"):
+                    with session.savepoint():
+                        session.put(ITEM, session.new_id(), {"name": name})
+
+            return work
+
+        async def together() -> None:  # units of one loop turn share a commit, none in a savepoint
+            await asyncio.gather(*(store.write(unit(k)) for k in range(3)))
+
+        sent.clear()
+        asyncio.run(together())
+        assert sent.count("BEGIN IMMEDIATE") == 1, sent
+        marks = [s for s in sent if s.startswith(("SAVEPOINT", "RELEASE"))]
+        assert marks == ["SAVEPOINT sp1", "RELEASE SAVEPOINT sp1"] * 6, marks  # one object's pages at a time
     finally:
         store.close()
 

@@ -180,8 +180,9 @@ class ThreadedStore(Generic[S]):
         """Called on a reader thread when no read is waiting, before it sleeps."""
 
     def _commit_batch(self, batch: list[Job[S]]) -> list[Job[S]]:
-        """Runs each unit in its own savepoint of one transaction, commits, records each outcome
-        (`succeed`/`fail`) of the units it ran; returns those to run again in the next batch."""
+        """Runs the units in one transaction and commits; a unit that raises is undone alone (by a
+        savepoint of its own, or by a rollback of the transaction and the others run again).
+        Records each outcome (`succeed`/`fail`) of the units settled; returns those to run again."""
         raise NotImplementedError
 
     # -- reads --------------------------------------------------------------------------------------

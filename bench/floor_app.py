@@ -1,6 +1,6 @@
 """The floor under the server's create on SQLite: the statements the SQLite store sends for a create
 (tests/test_bench_smoke.py keeps them the same), on a copy of its database, with its
-durability, a savepoint per unit and group commit on a writer thread, behind a bare ASGI app on the
+durability, its savepoint and group commit on a writer thread, behind a bare ASGI app on the
 same uvicorn stack. Nothing of JMAP runs: the new name is taken from the request, a stored document
 is copied under it, the words are the name's, and the answer is fixed bytes (the server's own).
 

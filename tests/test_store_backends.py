@@ -96,6 +96,31 @@ Opener = Callable[..., Store]
 _schemas = itertools.count()
 
 
+def fresh_schema(base: str) -> str:
+    """The DSN of a new, empty PostgreSQL schema of `base`'s database: a store of its own."""
+    schema = f"t{next(_schemas)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+def analyze_count(conn: psycopg.Connection[Any]) -> int:
+    """ANALYZE commands run on ITEM's table so far (autovacuum's are counted apart)."""
+    sql_text = "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)"
+    row = conn.execute(sql_text, (partition_name(ITEM),)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def creates(count: int) -> Callable[[Session], None]:
+    """A write unit creating `count` items."""
+
+    def work(session: Session) -> None:
+        for k in range(count):
+            session.put(ITEM, session.new_id(), {"size": k})
+
+    return work
+
+
 @pytest.fixture(scope="module")
 def pg_database(request: pytest.FixtureRequest) -> str:
     """A database whose default collation is ICU's English where the server has ICU (so a store that
@@ -119,11 +144,7 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opene
         location = str(tmp_path / "store.sqlite3")
         make: Callable[[Indexer], Store] = lambda indexer: SqliteStore(location, indexer)  # noqa: E731
     else:
-        base = request.getfixturevalue("pg_database")
-        schema = f"t{next(_schemas)}"
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-        location = f"{base}?options=-csearch_path%3D{schema}"
+        location = fresh_schema(request.getfixturevalue("pg_database"))
         make = lambda indexer: PgStore(location, indexer)  # noqa: E731
     opened: list[Store] = []
 
@@ -465,10 +486,7 @@ def test_a_write_unit_whose_statement_failed_fails_alone_even_when_a_savepoint_f
 def test_a_commit_postgresql_turns_into_a_rollback_is_an_error(pg_database: str) -> None:
     """COMMIT of a transaction in error is answered ROLLBACK (psycopg raises nothing): the units
     of it must hear that nothing was kept, not that they succeeded."""
-    schema = f"t{next(_schemas)}"
-    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+    dsn = fresh_schema(pg_database)
     store = PgStore(dsn, Indexer())
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
@@ -986,10 +1004,8 @@ def test_opening_a_database_that_cannot_be_used_is_a_store_error(tmp_path: Path)
 
 
 def test_postgresql_queries_on_indexed_fields_use_the_expression_indexes(pg_database: str) -> None:
-    schema = f"t{next(_schemas)}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    store = PgStore(f"{pg_database}?options=-csearch_path%3D{schema}", Indexer())
+    dsn = fresh_schema(pg_database)
+    store = PgStore(dsn, Indexer())
     try:
 
         def fill(session: Session) -> None:
@@ -999,7 +1015,7 @@ def test_postgresql_queries_on_indexed_fields_use_the_expression_indexes(pg_data
                 session.put(OTHER, f"o{k}", {"name": f"n{k}", "size": k})
 
         store.write_now(fill)
-        with psycopg.connect(f"{pg_database}?options=-csearch_path%3D{schema}", autocommit=True) as conn:
+        with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("ANALYZE")
         queries = {
             "equals": Query(ITEM, Equals("name", "n42")),
@@ -1020,30 +1036,16 @@ def test_postgresql_queries_on_indexed_fields_use_the_expression_indexes(pg_data
 def test_postgresql_analyzes_a_type_once_it_grew_by_half_of_what_its_statistics_hold(pg_database: str) -> None:
     """A new process learns the table's size from its statistics: it does not ANALYZE a large table
     again for every few hundred new rows (each ANALYZE holds up every write behind it)."""
-    schema = f"t{next(_schemas)}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+    dsn = fresh_schema(pg_database)
 
-    def create(count: int) -> Callable[[Session], None]:
-        def work(session: Session) -> None:
-            for _ in range(count):
-                session.put(ITEM, session.new_id(), {"size": 1})
-
-        return work
-
-    def analyzed() -> int:  # ANALYZE commands run on the type's table (autovacuum's are counted apart)
+    def analyzed() -> int:
         with psycopg.connect(dsn, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)",
-                (partition_name(ITEM),),
-            ).fetchone()
-        return int(row[0]) if row else 0
+            return analyze_count(conn)
 
     def run(count: int) -> None:  # in a new process, as it were; close() waits for the ANALYZE it started
         store = PgStore(dsn, Indexer())
         try:
-            store.write_now(create(count))
+            store.write_now(creates(count))
         finally:
             store.close()
 
@@ -1058,35 +1060,24 @@ def test_postgresql_analyzes_a_type_once_it_grew_by_half_of_what_its_statistics_
 def test_postgresql_statistics_outlive_a_connection_the_server_closed(pg_database: str) -> None:
     """The ANALYZE connection sits idle between ANALYZEs; one the server closed meanwhile (a restart,
     an idle timeout) is replaced, and the ANALYZE it was due for still runs."""
-    schema = f"t{next(_schemas)}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
-
-    def analyzed(conn: psycopg.Connection[Any]) -> int:
-        sql_text = "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)"
-        row = conn.execute(sql_text, (partition_name(ITEM),)).fetchone()
-        return int(row[0]) if row else 0
-
-    def create(count: int) -> Callable[[Session], None]:
-        return lambda s: [s.put(ITEM, s.new_id(), {"size": k}) for k in range(count)]  # type: ignore[func-returns-value]
+    dsn = fresh_schema(pg_database)
 
     store = PgStore(dsn, Indexer())
     try:
         with psycopg.connect(dsn, autocommit=True) as watcher:
-            store.write_now(create(ANALYZE_AFTER))
+            store.write_now(creates(ANALYZE_AFTER))
             for _ in range(300):  # its ANALYZE, on the statistics connection
-                if analyzed(watcher) == 1:
+                if analyze_count(watcher) == 1:
                     break
                 time.sleep(0.05)
-            assert analyzed(watcher) == 1
+            assert analyze_count(watcher) == 1
             idle = "SELECT pid FROM pg_stat_activity WHERE state = 'idle' AND query LIKE '%%reltuples%%'"
             pids = [r[0] for r in watcher.execute(idle)]  # the statistics connection (and the writer's,
             assert pids  # which read the size first): both replaced by the store
             watcher.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", (pids,))
-            store.write_now(create(4 * ANALYZE_AFTER))
+            store.write_now(creates(4 * ANALYZE_AFTER))
             store.close()  # waits for the ANALYZE now due
-            assert analyzed(watcher) == 2
+            assert analyze_count(watcher) == 2
     finally:
         store.close()
 
@@ -1094,10 +1085,7 @@ def test_postgresql_statistics_outlive_a_connection_the_server_closed(pg_databas
 def test_postgresql_reads_a_table_size_again_after_each_analyze(pg_database: str) -> None:
     """A table whose statistics were never gathered reads as empty: after its first ANALYZE the size
     it found counts, not this process's inserts (which made it ANALYZE again every few hundred)."""
-    schema = f"t{next(_schemas)}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+    dsn = fresh_schema(pg_database)
     store = PgStore(dsn, Indexer())
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:  # rows no ANALYZE has seen (a restore, say)
@@ -1106,11 +1094,10 @@ def test_postgresql_reads_a_table_size_again_after_each_analyze(pg_database: str
                 (ITEM,),
             )
         for count in (ANALYZE_AFTER + 100, *[1000] * 5):
-            store.write_now(lambda s, n=count: [s.put(ITEM, s.new_id(), {"size": k}) for k in range(n)])
+            store.write_now(creates(count))
         store.close()  # waits for any ANALYZE due
         with psycopg.connect(dsn, autocommit=True) as conn:
-            sql_text = "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = to_regclass(%s)"
-            assert conn.execute(sql_text, (partition_name(ITEM),)).fetchone() == (1,)  # 5,600 new on 20,600
+            assert analyze_count(conn) == 1  # 5,600 new on 20,600
     finally:
         store.close()
 
@@ -1119,10 +1106,7 @@ def test_postgresql_writes_go_on_while_statistics_are_gathered(
     pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ANALYZE runs on a connection of its own: writes commit while it waits or works."""
-    schema = f"t{next(_schemas)}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    dsn = f"{pg_database}?options=-csearch_path%3D{schema}"
+    dsn = fresh_schema(pg_database)
     store = PgStore(dsn, Indexer())
     blocker = psycopg.connect(dsn, autocommit=True)
     pool = concurrent.futures.ThreadPoolExecutor(1)
@@ -1130,9 +1114,7 @@ def test_postgresql_writes_go_on_while_statistics_are_gathered(
         blocker.execute("BEGIN")
         blocker.execute(f"LOCK TABLE {partition_name(ITEM)} IN SHARE UPDATE EXCLUSIVE MODE")
         # each write with a deadline: one that waited for the ANALYZE would wait for the lock
-        bulk = pool.submit(
-            store.write_now, lambda s: [s.put(ITEM, s.new_id(), {"size": k}) for k in range(ANALYZE_AFTER)]
-        )
+        bulk = pool.submit(store.write_now, creates(ANALYZE_AFTER))
         bulk.result(timeout=30)
         waiting = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'ANALYZE%%' AND wait_event_type = 'Lock'"
         with psycopg.connect(dsn, autocommit=True) as watcher:  # outside the blocker's transaction and its snapshot
@@ -1238,10 +1220,7 @@ def test_the_server_api_suite_passes_on_postgresql(postgres: PgService) -> None:
 def test_postgresql_connections_dropped_by_the_server_are_replaced(pg_database: str) -> None:
     """After the server ends every connection (as a restart does), reads and writes go on: what
     was not committed is run again on a new connection."""
-    schema = f"t{next(_schemas)}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    store = PgStore(f"{pg_database}?options=-csearch_path%3D{schema}", Indexer())
+    store = PgStore(fresh_schema(pg_database), Indexer())
     try:
         (obj,) = items(store, {"name": "before"})
         assert names(store) == ["before"]

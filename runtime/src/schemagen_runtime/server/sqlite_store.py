@@ -533,7 +533,7 @@ class SqliteStore(ThreadedStore[SqliteSession]):
 
     def _commit_batch(self, batch: list[Job[SqliteSession]]) -> list[Job[SqliteSession]]:
         session = self._write_session
-        outcomes: list[tuple[bool, Any]] = []
+        values: list[Any] = []  # of the units that ran, in order; kept only once committed
         session.begin()
         try:
             session.db.execute("BEGIN IMMEDIATE")
@@ -544,7 +544,7 @@ class SqliteStore(ThreadedStore[SqliteSession]):
                 # outside its calls' own handling (the database, a bug): the transaction is then
                 # rolled back, that unit fails, and the others run again in the next batch.
                 try:
-                    outcomes.append((True, job.work(session)))
+                    values.append(job.work(session))
                 except BaseException as exc:
                     session.db.execute("ROLLBACK")
                     job.fail(exc)
@@ -557,11 +557,8 @@ class SqliteStore(ThreadedStore[SqliteSession]):
             for job in batch:
                 job.fail(exc)
             return []
-        for job, (ok, value) in zip(batch, outcomes, strict=True):
-            if ok:
-                job.succeed(value)
-            else:
-                job.fail(value)
+        for job, value in zip(batch, values, strict=True):
+            job.succeed(value)
         return []
 
     # -- shutdown -----------------------------------------------------------------------------------
